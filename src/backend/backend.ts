@@ -1,0 +1,89 @@
+/**
+ * The kernel interface. Every numeric loop in seqlab runs through one of these calls. The set is
+ * small and each call does a whole batch of work, so a fast backend (WebAssembly SIMD, threads)
+ * can replace the reference one kernel by kernel, and a test can hold the two side by side.
+ *
+ * Arrays are plain Float32Array; offsets and strides are in elements. Kernels never allocate
+ * tensors and never call back into JavaScript per element.
+ */
+export type UnaryOp = 'neg' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu' | 'gelu' | 'gelu_tanh' | 'sqrt' | 'abs';
+
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'eq' | 'gt' | 'lt';
+
+export type ReduceOp = 'sum' | 'max';
+
+/**
+ * One (possibly batched) matrix product, C[b] = op(A[b]) · op(B[b]) (+ C[b] when `accumulate`).
+ * op(A) is [m, k]: A is stored [m, k], or [k, m] when `transA`. op(B) is [k, n]: B is stored
+ * [k, n], or [n, k] when `transB`. C is [m, n]. A batch stride of 0 reuses one matrix for
+ * every batch entry (a shared weight).
+ */
+export interface GemmArgs {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  a: Float32Array;
+  b: Float32Array;
+  c: Float32Array;
+  transA: boolean;
+  transB: boolean;
+  strideA: number;
+  strideB: number;
+  strideC: number;
+  accumulate: boolean;
+}
+
+export interface Backend {
+  readonly name: string;
+
+  /** Fresh zeroed storage for `n` float32 values. */
+  alloc(n: number): Float32Array;
+
+  gemm(args: GemmArgs): void;
+
+  /** out[i] = f(x[i]). */
+  unary(op: UnaryOp, x: Float32Array, out: Float32Array): void;
+
+  /** out[i] = g[i] · f'(x[i]), given y = f(x) as well (many derivatives are cheaper from y). */
+  unaryGrad(op: UnaryOp, x: Float32Array, y: Float32Array, g: Float32Array, out: Float32Array): void;
+
+  /**
+   * out = a ∘ b elementwise over `shape`, reading a and b through broadcast strides (0 on
+   * broadcast axes). `out` is contiguous with `shape`.
+   */
+  binary(op: BinaryOp, a: Float32Array, aStrides: readonly number[], b: Float32Array, bStrides: readonly number[],
+    out: Float32Array, shape: readonly number[]): void;
+
+  /** Reduces the middle axis of x viewed as [outer, n, inner] into out [outer, inner]. */
+  reduce(op: ReduceOp, x: Float32Array, outer: number, n: number, inner: number, out: Float32Array): void;
+
+  /** out = x with its axes permuted: out.shape[i] = shape[perm[i]]. */
+  permute(x: Float32Array, shape: readonly number[], perm: readonly number[], out: Float32Array): void;
+
+  /**
+   * Block copy along one axis of tensors viewed as [outer, n, inner]:
+   * dst[o, dstStart + j, :] (+)= src[o, srcStart + j, :] for j < count.
+   */
+  axisCopy(src: Float32Array, srcN: number, srcStart: number, dst: Float32Array, dstN: number, dstStart: number,
+    outer: number, count: number, inner: number, accumulate: boolean): void;
+
+  /**
+   * Rows of a table viewed as [outer, rows, inner]: out[o, j, :] = x[o, index[j], :].
+   * With `accumulate` it runs the other way (the gradient): x[o, index[j], :] += out[o, j, :].
+   */
+  gatherRows(x: Float32Array, rows: number, index: Int32Array, out: Float32Array, outer: number, inner: number,
+    scatterAdd: boolean): void;
+
+  /** out[i] = cond[i] ≠ 0 ? a[i] : b[i], all read through broadcast strides over `shape`. */
+  where(cond: Float32Array, cStrides: readonly number[], a: Float32Array, aStrides: readonly number[],
+    b: Float32Array, bStrides: readonly number[], out: Float32Array, shape: readonly number[]): void;
+
+  /**
+   * 1-D im2col: x [batch, cin, len] → cols [batch, lenOut, cin·kernel] with zero padding, where
+   * lenOut = len + 2·padding − dilation·(kernel − 1) (stride 1). With `transpose`, it runs
+   * backward: x (+)= the sum of cols scattered back (col2im).
+   */
+  im2col1d(x: Float32Array, cols: Float32Array, batch: number, cin: number, len: number, kernel: number,
+    padding: number, dilation: number, transpose: boolean): void;
+}

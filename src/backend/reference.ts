@@ -1,0 +1,237 @@
+import type { Backend, BinaryOp, GemmArgs, ReduceOp, UnaryOp } from './backend.js';
+
+/**
+ * The reference backend: plain TypeScript loops, written to be read. It is the definition every
+ * fast kernel is tested against.
+ */
+export const referenceBackend: Backend = {
+  name: 'reference',
+  alloc: (n) => new Float32Array(n),
+  gemm,
+  unary,
+  unaryGrad,
+  binary,
+  reduce,
+  permute,
+  axisCopy,
+  gatherRows,
+  where,
+  im2col1d,
+};
+
+function gemm(p: GemmArgs): void {
+  const { m, n, k, a, b, c } = p;
+  // Strides of op(A) [m, k] and op(B) [k, n] as stored.
+  const aRow = p.transA ? 1 : k;
+  const aCol = p.transA ? m : 1;
+  const bRow = p.transB ? 1 : n;
+  const bCol = p.transB ? k : 1;
+  const row = new Float64Array(n);
+  for (let bi = 0; bi < p.batch; bi++) {
+    const ao = bi * p.strideA;
+    const bo = bi * p.strideB;
+    const co = bi * p.strideC;
+    for (let i = 0; i < m; i++) {
+      row.fill(0);
+      for (let kk = 0; kk < k; kk++) {
+        const av = a[ao + i * aRow + kk * aCol];
+        if (av === 0) continue;
+        const bBase = bo + kk * bRow;
+        for (let j = 0; j < n; j++) row[j] += av * b[bBase + j * bCol];
+      }
+      const cBase = co + i * n;
+      if (p.accumulate) for (let j = 0; j < n; j++) c[cBase + j] += row[j];
+      else for (let j = 0; j < n; j++) c[cBase + j] = row[j];
+    }
+  }
+}
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/** erf(x) with fractional error below 1.2e-7 (Numerical Recipes' Chebyshev fit of erfc). */
+export function erf(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const erfc = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
+    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 +
+    t * 0.17087277)))))))));
+  return x >= 0 ? 1 - erfc : erfc - 1;
+}
+
+/** Forward and derivative of each unary op, side by side. */
+function unaryScalar(op: UnaryOp, x: number): number {
+  switch (op) {
+    case 'neg': return -x;
+    case 'exp': return Math.exp(x);
+    case 'log': return Math.log(x);
+    case 'tanh': return Math.tanh(x);
+    case 'sigmoid': return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+    case 'relu': return x > 0 ? x : 0;
+    case 'gelu': return 0.5 * x * (1 + erf(x / Math.SQRT2));
+    case 'gelu_tanh': return 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
+    case 'sqrt': return Math.sqrt(x);
+    case 'abs': return Math.abs(x);
+  }
+}
+
+function unaryDerivative(op: UnaryOp, x: number, y: number): number {
+  switch (op) {
+    case 'neg': return -1;
+    case 'exp': return y;
+    case 'log': return 1 / x;
+    case 'tanh': return 1 - y * y;
+    case 'sigmoid': return y * (1 - y);
+    case 'relu': return x > 0 ? 1 : 0;
+    case 'gelu': return 0.5 * (1 + erf(x / Math.SQRT2)) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x);
+    case 'gelu_tanh': {
+      const t = Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x));
+      return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x);
+    }
+    case 'sqrt': return 0.5 / y;
+    case 'abs': return x > 0 ? 1 : x < 0 ? -1 : 0;
+  }
+}
+
+function unary(op: UnaryOp, x: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < x.length; i++) out[i] = unaryScalar(op, x[i]);
+}
+
+function unaryGrad(op: UnaryOp, x: Float32Array, y: Float32Array, g: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < x.length; i++) out[i] = g[i] * unaryDerivative(op, x[i], y[i]);
+}
+
+function binaryScalar(op: BinaryOp, a: number, b: number): number {
+  switch (op) {
+    case 'add': return a + b;
+    case 'sub': return a - b;
+    case 'mul': return a * b;
+    case 'div': return a / b;
+    case 'pow': return Math.pow(a, b);
+    case 'max': return a >= b ? a : b;
+    case 'eq': return a === b ? 1 : 0;
+    case 'gt': return a > b ? 1 : 0;
+    case 'lt': return a < b ? 1 : 0;
+  }
+}
+
+/**
+ * Visits every index of `shape` in row-major order, calling `visit(outIndex, offsets)` once per
+ * innermost row with the start offsets of each strided operand. Shared by the broadcasting
+ * kernels; the callback is per row, not per element.
+ */
+function forEachRow(shape: readonly number[], strides: (readonly number[])[],
+  visit: (outStart: number, offsets: number[], len: number, innerStrides: number[]) => void): void {
+  const rank = shape.length;
+  if (rank === 0) {
+    visit(0, strides.map(() => 0), 1, strides.map(() => 0));
+    return;
+  }
+  const len = shape[rank - 1];
+  const inner = strides.map((s) => s[rank - 1]);
+  const rows = len === 0 ? 0 : shape.reduce((p, d) => p * d, 1) / len;
+  const counter = new Array<number>(rank - 1).fill(0);
+  const offsets = strides.map(() => 0);
+  for (let r = 0; r < rows; r++) {
+    visit(r * len, offsets, len, inner);
+    for (let ax = rank - 2; ax >= 0; ax--) {
+      counter[ax]++;
+      for (let t = 0; t < strides.length; t++) offsets[t] += strides[t][ax];
+      if (counter[ax] < shape[ax]) break;
+      for (let t = 0; t < strides.length; t++) offsets[t] -= strides[t][ax] * shape[ax];
+      counter[ax] = 0;
+    }
+  }
+}
+
+function binary(op: BinaryOp, a: Float32Array, aStrides: readonly number[], b: Float32Array,
+  bStrides: readonly number[], out: Float32Array, shape: readonly number[]): void {
+  forEachRow(shape, [aStrides, bStrides], (o, [ao, bo], len, [sa, sb]) => {
+    for (let j = 0; j < len; j++) out[o + j] = binaryScalar(op, a[ao + j * sa], b[bo + j * sb]);
+  });
+}
+
+function where(cond: Float32Array, cStrides: readonly number[], a: Float32Array, aStrides: readonly number[],
+  b: Float32Array, bStrides: readonly number[], out: Float32Array, shape: readonly number[]): void {
+  forEachRow(shape, [cStrides, aStrides, bStrides], (o, [co, ao, bo], len, [sc, sa, sb]) => {
+    for (let j = 0; j < len; j++) out[o + j] = cond[co + j * sc] !== 0 ? a[ao + j * sa] : b[bo + j * sb];
+  });
+}
+
+function reduce(op: ReduceOp, x: Float32Array, outer: number, n: number, inner: number, out: Float32Array): void {
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * n * inner + i;
+      let acc = op === 'sum' ? 0 : -Infinity;
+      for (let j = 0; j < n; j++) {
+        const v = x[base + j * inner];
+        if (op === 'sum') acc += v;
+        else if (v > acc || Number.isNaN(v)) acc = v;
+      }
+      out[o * inner + i] = acc;
+    }
+  }
+}
+
+function permute(x: Float32Array, shape: readonly number[], perm: readonly number[], out: Float32Array): void {
+  const inStrides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    inStrides[i] = s;
+    s *= shape[i];
+  }
+  const outShape = perm.map((p) => shape[p]);
+  const readStrides = perm.map((p) => inStrides[p]);
+  const unit = outShape.map(() => 0);
+  forEachRow(outShape, [readStrides, unit], (o, [xo], len, [sx]) => {
+    for (let j = 0; j < len; j++) out[o + j] = x[xo + j * sx];
+  });
+}
+
+function axisCopy(src: Float32Array, srcN: number, srcStart: number, dst: Float32Array, dstN: number,
+  dstStart: number, outer: number, count: number, inner: number, accumulate: boolean): void {
+  const len = count * inner;
+  for (let o = 0; o < outer; o++) {
+    const s = (o * srcN + srcStart) * inner;
+    const d = (o * dstN + dstStart) * inner;
+    if (accumulate) for (let j = 0; j < len; j++) dst[d + j] += src[s + j];
+    else for (let j = 0; j < len; j++) dst[d + j] = src[s + j];
+  }
+}
+
+function gatherRows(x: Float32Array, rows: number, index: Int32Array, out: Float32Array, outer: number,
+  inner: number, scatterAdd: boolean): void {
+  const m = index.length;
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < m; j++) {
+      const xo = (o * rows + index[j]) * inner;
+      const oo = (o * m + j) * inner;
+      if (scatterAdd) for (let i = 0; i < inner; i++) x[xo + i] += out[oo + i];
+      else for (let i = 0; i < inner; i++) out[oo + i] = x[xo + i];
+    }
+  }
+}
+
+function im2col1d(x: Float32Array, cols: Float32Array, batch: number, cin: number, len: number, kernel: number,
+  padding: number, dilation: number, transpose: boolean): void {
+  const lenOut = len + 2 * padding - dilation * (kernel - 1);
+  const width = cin * kernel;
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < lenOut; t++) {
+      const colBase = (b * lenOut + t) * width;
+      for (let c = 0; c < cin; c++) {
+        const xBase = (b * cin + c) * len;
+        for (let q = 0; q < kernel; q++) {
+          const pos = t - padding + q * dilation;
+          const ci = colBase + c * kernel + q;
+          const inside = pos >= 0 && pos < len;
+          if (transpose) {
+            if (inside) x[xBase + pos] += cols[ci];
+          } else {
+            cols[ci] = inside ? x[xBase + pos] : 0;
+          }
+        }
+      }
+    }
+  }
+}

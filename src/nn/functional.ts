@@ -1,0 +1,111 @@
+/**
+ * Compositions of the primitives: no new gradients are written here. Each becomes a fused
+ * kernel only where a benchmark shows the need.
+ */
+import { SeqlabError } from '../errors.js';
+import { add, div, eq, mul, sub, type TensorLike } from '../ops/elementwise.js';
+import { indexSelect, type Indices, where } from '../ops/index-ops.js';
+import { matmul } from '../ops/matmul.js';
+import { max, mean, sum } from '../ops/reduce.js';
+import { reshape } from '../ops/shape-ops.js';
+import { abs, exp, log, relu, sqrt } from '../ops/unary.js';
+import { normAxis, shapeStr } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+
+/** y = x·Wᵀ + b: x [..., in], weight [out, in] (PyTorch's layout), bias [out] → [..., out]. */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  const y = matmul(x, weight, true);
+  return bias ? add(y, bias) : y;
+}
+
+/** The row maximum as a constant shift; an all −∞ row shifts by 0 so it stays finite. */
+function stableShift(x: Tensor, axis: number): Tensor {
+  const m = max(x.detach(), axis, true);
+  return where(eq(m, -Infinity), 0, m);
+}
+
+/**
+ * softmax(x)ᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m) along `axis`, m the row max. Positions where
+ * `mask` ≠ 0 get weight 0. A row with every position masked gives all zeros, not NaN (PyTorch
+ * gives NaN there): nothing to attend to contributes nothing.
+ */
+export function softmax(x: Tensor, axis = -1, mask?: Tensor): Tensor {
+  const a = normAxis(axis, x.rank);
+  const z = mask ? where(mask, -Infinity, x) : x;
+  const e = exp(sub(z, stableShift(z, a)));
+  const s = sum(e, a, true);
+  return div(e, where(eq(s, 0), 1, s));
+}
+
+/** log Σ exp(x) along `axis`, shifted by the row max for stability. */
+export function logsumexp(x: Tensor, axis = -1, keepdim = false): Tensor {
+  const a = normAxis(axis, x.rank);
+  const m = stableShift(x, a);
+  const out = add(log(sum(exp(sub(x, m)), a, true)), m);
+  return keepdim ? out : reshape(out, x.shape.filter((_, i) => i !== a));
+}
+
+/** log softmax(x) = x − logsumexp(x) along `axis`. */
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  return sub(x, logsumexp(x, axis, true));
+}
+
+/**
+ * Layer normalisation over the last axis: y = (x − μ) / √(σ² + eps) · weight + bias, with the
+ * biased variance, as PyTorch's LayerNorm.
+ */
+export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps = 1e-5): Tensor {
+  const mu = mean(x, -1, true);
+  const xc = sub(x, mu);
+  const variance = mean(mul(xc, xc), -1, true);
+  let y = div(xc, sqrt(add(variance, eps)));
+  if (weight) y = mul(y, weight);
+  if (bias) y = add(y, bias);
+  return y;
+}
+
+/**
+ * Cross-entropy from logits [..., C] and integer targets (one per row): −log softmax(x)[t],
+ * averaged over the rows whose target is not `ignoreIndex`. With every row ignored the loss is
+ * 0 with zero gradient (PyTorch gives NaN).
+ */
+export function crossEntropy(logits: Tensor, targets: Indices, ignoreIndex = -100,
+  reduction: 'mean' | 'sum' = 'mean'): Tensor {
+  const classes = logits.shape[logits.rank - 1];
+  const rows = logits.size / classes;
+  if (targets.length !== rows) {
+    throw new SeqlabError(`crossEntropy: ${targets.length} targets for logits ${shapeStr(logits.shape)} (${rows} rows)`);
+  }
+  const flat = new Int32Array(rows);
+  const keep = new Float32Array(rows);
+  let count = 0;
+  for (let i = 0; i < rows; i++) {
+    const t = targets[i];
+    if (t === ignoreIndex) continue;
+    if (!Number.isInteger(t) || t < 0 || t >= classes) {
+      throw new SeqlabError(`crossEntropy: target ${t} at row ${i} is out of range [0, ${classes})`);
+    }
+    flat[i] = i * classes + t;
+    keep[i] = 1;
+    count++;
+  }
+  const logp = logSoftmax(reshape(logits, [rows, classes]), -1);
+  const picked = mul(indexSelect(reshape(logp, [rows * classes]), 0, flat), new Tensor(keep, [rows]));
+  const total = mul(sum(picked), -1);
+  return reduction === 'sum' ? total : div(total, Math.max(count, 1));
+}
+
+/**
+ * Binary cross-entropy on logits, mean over all values:
+ *   ℓ = max(x, 0) − x·t + log(1 + e^(−|x|)), stable for any x.
+ */
+export function bceWithLogits(logits: Tensor, target: TensorLike): Tensor {
+  const loss = add(sub(relu(logits), mul(logits, target)), log(add(exp(mul(abs(logits), -1)), 1)));
+  return mean(loss);
+}
+
+/** Mean squared error. */
+export function mseLoss(pred: Tensor, target: TensorLike): Tensor {
+  const d = sub(pred, target);
+  return mean(mul(d, d));
+}

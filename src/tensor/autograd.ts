@@ -1,0 +1,121 @@
+import { backend } from '../backend/index.js';
+import { assert, SeqlabError } from '../errors.js';
+import { sameShape, type Shape, shapeStr } from './shape.js';
+import { type BackwardFn, ones, Tensor } from './tensor.js';
+
+/**
+ * Whether ops record the graph. Off inside `noGrad` (inference) and while running backward.
+ * This is the one piece of global state in the engine, as in PyTorch: a mode, not data.
+ */
+const mode = { recording: true };
+
+export function isRecording(): boolean {
+  return mode.recording;
+}
+
+/** Runs `fn` without recording a graph: for inference and for updates to parameters. */
+export function noGrad<T>(fn: () => T): T {
+  const previous = mode.recording;
+  mode.recording = false;
+  try {
+    return fn();
+  } finally {
+    mode.recording = previous;
+  }
+}
+
+/**
+ * Wraps an op's freshly computed output. When recording and some input requires a gradient,
+ * the output remembers its op, inputs and backward function; otherwise it is a plain tensor.
+ */
+export function record(data: Float32Array, shape: Shape, op: string, inputs: readonly Tensor[],
+  backwardFn: BackwardFn): Tensor {
+  const needs = mode.recording && inputs.some((t) => t.requiresGrad);
+  if (!needs) return new Tensor(data, shape, { op });
+  return new Tensor(data, shape, { requiresGrad: true, op, inputs, backwardFn });
+}
+
+/** Nodes reachable from `root` that take part in the gradient, inputs before outputs. */
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  // Iterative DFS: a long unrolled RNN makes graphs far deeper than the JS call stack.
+  const stack: [Tensor, number][] = [[root, 0]];
+  seen.add(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const [node, next] = top;
+    if (next < node.inputs.length) {
+      top[1]++;
+      const child = node.inputs[next];
+      if (child.requiresGrad && !seen.has(child)) {
+        seen.add(child);
+        stack.push([child, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(node);
+    }
+  }
+  return order;
+}
+
+function accumulateInto(target: Tensor, g: Tensor): void {
+  const out = target.data;
+  const src = g.data;
+  for (let i = 0; i < out.length; i++) out[i] += src[i];
+}
+
+/**
+ * Back-propagates from `root`: with no `grad`, root must hold one value and its gradient is 1.
+ * Gradients of leaves that require one accumulate into `.grad` (as in PyTorch, so call
+ * `zeroGrad` between steps). The graph is released afterwards unless `retainGraph`.
+ */
+export function backward(root: Tensor, grad?: Tensor, retainGraph = false): void {
+  if (!root.requiresGrad) throw new SeqlabError('backward(): the tensor does not require a gradient');
+  if (!grad && root.size !== 1) {
+    throw new SeqlabError(`backward(): a gradient is needed for a tensor of shape ${shapeStr(root.shape)}`);
+  }
+  const order = topologicalOrder(root);
+  const grads = new Map<Tensor, Tensor>();
+  grads.set(root, grad ?? ones(root.shape));
+  noGrad(() => {
+    for (let n = order.length - 1; n >= 0; n--) {
+      const node = order[n];
+      const g = grads.get(node);
+      grads.delete(node);
+      if (!g) continue;
+      if (!node.backwardFn) {
+        if (node.op !== 'leaf') {
+          throw new SeqlabError(`backward(): the graph through '${node.op}' was already released; pass retainGraph`);
+        }
+        if (node.grad) accumulateInto(node.grad, g);
+        else node.grad = new Tensor(Float32Array.from(g.data), node.shape);
+        continue;
+      }
+      const inputGrads = node.backwardFn(g);
+      node.inputs.forEach((input, i) => {
+        const ig = inputGrads[i];
+        if (!input.requiresGrad || !ig) return;
+        assert(sameShape(ig.shape, input.shape),
+          `${node.op} backward gave ${shapeStr(ig.shape)} for an input of ${shapeStr(input.shape)}`);
+        const prev = grads.get(input);
+        if (!prev) grads.set(input, ig);
+        // Backward functions may hand back the incoming gradient itself, so never add in place.
+        else grads.set(input, sumCopy(prev, ig));
+      });
+      if (!retainGraph) {
+        node.backwardFn = null;
+        node.inputs = [];
+      }
+    }
+  });
+}
+
+function sumCopy(a: Tensor, b: Tensor): Tensor {
+  const data = backend().alloc(a.size);
+  const x = a.data;
+  const y = b.data;
+  for (let i = 0; i < data.length; i++) data[i] = x[i] + y[i];
+  return new Tensor(data, a.shape);
+}
