@@ -81,11 +81,11 @@ describe('reductions', () => {
 
 describe('matmul', () => {
   it('2-D, hand-computed', () => {
-    checkOp(ops.matmul, [t([1, 2, 3, 4, 5, 6], [2, 3]), t([1, 0, 0, 1, 1, 1], [3, 2])], [4, 5, 10, 11]);
+    checkOp((a, b) => ops.matmul(a, b), [t([1, 2, 3, 4, 5, 6], [2, 3]), t([1, 0, 0, 1, 1, 1], [3, 2])], [4, 5, 10, 11]);
   });
-  it('batched [..., m, k] · shared weight [k, n]', () => checkOp(ops.matmul, [rand([2, 3, 4], 5), rand([4, 5], 6)]));
-  it('shared [m, k] · batched [b, k, n]', () => checkOp(ops.matmul, [rand([3, 4], 7), rand([2, 4, 5], 8)]));
-  it('batched with batched', () => checkOp(ops.matmul, [rand([2, 3, 4], 9), rand([2, 4, 2], 10)]));
+  it('batched [..., m, k] · shared weight [k, n]', () => checkOp((a, b) => ops.matmul(a, b), [rand([2, 3, 4], 5), rand([4, 5], 6)]));
+  it('shared [m, k] · batched [b, k, n]', () => checkOp((a, b) => ops.matmul(a, b), [rand([3, 4], 7), rand([2, 4, 5], 8)]));
+  it('batched with batched', () => checkOp((a, b) => ops.matmul(a, b), [rand([2, 3, 4], 9), rand([2, 4, 2], 10)]));
   it('with transB reads B as [n, k]', () => {
     checkOp((a, b) => ops.matmul(a, b, true), [rand([2, 3, 4], 11), rand([5, 4], 12)]);
     checkOp((a, b) => ops.matmul(a, b, true), [rand([2, 3, 4], 13), rand([2, 5, 4], 14)]);
