@@ -1,0 +1,155 @@
+/**
+ * Multi-head scaled dot-product attention, as torch.nn.MultiheadAttention(batch_first=True).
+ */
+import { SeqlabError } from '../errors.js';
+import { dropout } from '../ops/dropout.js';
+import { add, mul } from '../ops/elementwise.js';
+import { matmul } from '../ops/matmul.js';
+import { permute, reshape, slice } from '../ops/shape-ops.js';
+import { traceValue, tracing } from '../inspect/trace.js';
+import type { Rng } from '../tensor/random.js';
+import { shapeStr } from '../tensor/shape.js';
+import { type Tensor, zeros } from '../tensor/tensor.js';
+import { checkMask } from './attention.js';
+import { linear, softmax } from './functional.js';
+import { constantParam, xavierUniformParam } from './init.js';
+import { Linear } from './layers.js';
+import { Module } from './module.js';
+
+/**
+ * A causal mask [T, S] for queries at the last T of S positions: 1 (masked) where key j lies
+ * after query i, i.e. j > i + (S − T). With S = T it is the usual upper triangle; with S > T
+ * (keys cached from earlier steps) each new query still sees everything up to itself.
+ */
+export function causalMask(t: number, s = t): Tensor {
+  if (s < t) throw new SeqlabError(`causalMask: ${s} keys cannot cover ${t} queries`);
+  const m = zeros([t, s]);
+  for (let i = 0; i < t; i++) for (let j = i + s - t + 1; j < s; j++) m.data[i * s + j] = 1;
+  return m;
+}
+
+/** Options of `MultiHeadAttention`. */
+export interface MultiHeadAttentionOptions {
+  /** Dropout probability on the attention weights, in training mode only. Default 0. */
+  dropout?: number;
+  /** Biases on the input and output projections. Default true. */
+  bias?: boolean;
+}
+
+/** Masks for one call; nonzero means "masked" in both, as PyTorch's boolean masks. */
+export interface AttentionMasks {
+  /** [Tq, Tk]: query i may not see key j where set (e.g. `causalMask(T)`). */
+  attnMask?: Tensor;
+  /** [B, Tk]: key j of batch entry b is padding where set. */
+  keyPaddingMask?: Tensor;
+}
+
+/** Keys and values already projected and split into heads, each [B, H, Tk, Dh]. */
+export interface ProjectedKeyValue {
+  k: Tensor;
+  v: Tensor;
+}
+
+/** What `MultiHeadAttention.forward` returns. */
+export interface MultiHeadOutput {
+  /** [B, Tq, E] */
+  output: Tensor;
+  /** Per-head softmax weights [B, H, Tq, Tk] (PyTorch's average_attn_weights=False), before dropout. */
+  weights: Tensor;
+}
+
+/**
+ * Multi-head attention (Vaswani et al. 2017):
+ *   Q = query·W_qᵀ + b_q, K = key·W_kᵀ + b_k, V = value·W_vᵀ + b_v, split into H heads of Dh = E/H,
+ *   headₕ = softmax(QₕKₕᵀ / √Dh, masked) · Vₕ,  output = concat(heads)·W_oᵀ + b_o.
+ * Parameters as PyTorch: `in_proj_weight` [3E, E] (rows W_q, W_k, W_v), `in_proj_bias` [3E],
+ * `out_proj.weight` [E, E], `out_proj.bias` [E]. Init as PyTorch: xavier-uniform in_proj_weight,
+ * out_proj.weight U(±1/√E), zero biases.
+ *
+ * Masked positions get weight exactly 0; a query row with every key masked gets all-zero
+ * weights, so its output is just `out_proj.bias`. (PyTorch gives NaN for such a row.)
+ *
+ * For incremental decoding, `projectKeyValue` and `attendProjected` split the forward pass: a
+ * cache can keep projected keys and values [B, H, Tk, Dh] and concatenate each step's along Tk.
+ */
+export class MultiHeadAttention extends Module {
+  in_proj_weight: Tensor;
+  in_proj_bias: Tensor | null;
+  out_proj: Linear;
+  readonly headDim: number;
+  readonly dropout: number;
+
+  constructor(readonly embedDim: number, readonly numHeads: number, private readonly _rng: Rng,
+    options: MultiHeadAttentionOptions = {}) {
+    super();
+    if (!(Number.isInteger(embedDim) && embedDim > 0 && Number.isInteger(numHeads) && numHeads > 0)) {
+      throw new SeqlabError(`MultiHeadAttention: embed dim ${embedDim} and heads ${numHeads} must be positive integers`);
+    }
+    if (embedDim % numHeads !== 0) {
+      throw new SeqlabError(`MultiHeadAttention: embed dim ${embedDim} is not divisible by ${numHeads} heads`);
+    }
+    this.dropout = options.dropout ?? 0;
+    if (!(this.dropout >= 0 && this.dropout < 1)) {
+      throw new SeqlabError(`MultiHeadAttention: dropout ${this.dropout} must be in [0, 1)`);
+    }
+    const bias = options.bias ?? true;
+    this.headDim = embedDim / numHeads;
+    this.in_proj_weight = xavierUniformParam([3 * embedDim, embedDim], _rng);
+    this.in_proj_bias = bias ? constantParam([3 * embedDim], 0) : null;
+    this.out_proj = new Linear(embedDim, embedDim, _rng, bias);
+    if (this.out_proj.bias) this.out_proj.bias.data.fill(0);
+  }
+
+  /** x [B, T, E] · W_iᵀ + b_i for block i (0 q, 1 k, 2 v) of the packed projection, split into heads. */
+  private project(x: Tensor, block: number, what: string): Tensor {
+    const e = this.embedDim;
+    if (x.rank !== 3 || x.shape[2] !== e) {
+      throw new SeqlabError(`MultiHeadAttention: ${what} has shape ${shapeStr(x.shape)}, expected [B, T, ${e}]`);
+    }
+    const w = slice(this.in_proj_weight, 0, block * e, (block + 1) * e); // [E, E]
+    const b = this.in_proj_bias ? slice(this.in_proj_bias, 0, block * e, (block + 1) * e) : null;
+    const [batch, t] = x.shape;
+    const y = reshape(linear(x, w, b), [batch, t, this.numHeads, this.headDim]); // [B, T, H, Dh]
+    return permute(y, [0, 2, 1, 3]); // [B, H, T, Dh]
+  }
+
+  /** key, value [B, Tk, E] → K, V [B, H, Tk, Dh]: what a KV cache would keep. */
+  projectKeyValue(key: Tensor, value: Tensor): ProjectedKeyValue {
+    if (key.shape[0] !== value.shape[0] || key.shape[1] !== value.shape[1]) {
+      throw new SeqlabError(`MultiHeadAttention: key ${shapeStr(key.shape)} and value ${shapeStr(value.shape)} differ in [B, Tk]`);
+    }
+    return { k: this.project(key, 1, 'key'), v: this.project(value, 2, 'value') };
+  }
+
+  /** query [B, Tq, E], key and value [B, Tk, E] → output [B, Tq, E], weights [B, H, Tq, Tk]. */
+  forward(query: Tensor, key: Tensor, value: Tensor, masks: AttentionMasks = {}): MultiHeadOutput {
+    if (key.shape[0] !== query.shape[0]) {
+      throw new SeqlabError(`MultiHeadAttention: query ${shapeStr(query.shape)} and key ${shapeStr(key.shape)} differ in batch size`);
+    }
+    return this.attendProjected(query, this.projectKeyValue(key, value), masks);
+  }
+
+  /** Attention of query [B, Tq, E] over projected keys and values [B, H, Tk, Dh]. */
+  attendProjected(query: Tensor, kv: ProjectedKeyValue, masks: AttentionMasks = {}): MultiHeadOutput {
+    const q = this.project(query, 0, 'query'); // [B, H, Tq, Dh]
+    const [batch, h, tq, dh] = q.shape;
+    const tk = kv.k.shape[2];
+    checkMask(masks.attnMask, [tq, tk], 'MultiHeadAttention attnMask');
+    checkMask(masks.keyPaddingMask, [batch, tk], 'MultiHeadAttention keyPaddingMask');
+    const scores = mul(matmul(q, kv.k, true), 1 / Math.sqrt(dh)); // [B, H, Tq, Dh]·[B, H, Tk, Dh]ᵀ → [B, H, Tq, Tk]
+    const weights = softmax(scores, -1, combineMasks(masks, batch));
+    if (tracing()) traceValue(this, 'attn', weights);
+    const dropped = dropout(weights, this.dropout, this._rng, this.training);
+    const heads = matmul(dropped, kv.v); // [B, H, Tq, Tk]·[B, H, Tk, Dh] → [B, H, Tq, Dh]
+    const joined = reshape(permute(heads, [0, 2, 1, 3]), [batch, tq, h * dh]); // [B, Tq, E]
+    return { output: this.out_proj.forward(joined), weights };
+  }
+}
+
+/** attnMask [Tq, Tk] and keyPaddingMask [B, Tk] → one mask broadcastable to [B, H, Tq, Tk]. */
+function combineMasks(masks: AttentionMasks, batch: number): Tensor | undefined {
+  const { attnMask, keyPaddingMask } = masks;
+  const pad = keyPaddingMask ? reshape(keyPaddingMask, [batch, 1, 1, keyPaddingMask.shape[1]]) : undefined;
+  if (attnMask && pad) return add(attnMask, pad); // nonzero where either masks: [B, 1, Tq, Tk]
+  return attnMask ?? pad;
+}

@@ -1,0 +1,268 @@
+/**
+ * Transformer encoder and decoder layers and stacks, as torch.nn.TransformerEncoderLayer /
+ * TransformerDecoderLayer / TransformerEncoder / TransformerDecoder with batch_first=True.
+ * Field names give PyTorch's parameter names (`self_attn.in_proj_weight`, `linear1.weight`,
+ * `norm1.bias`, `layers.0.…`), so weights move between the two unchanged.
+ */
+import { SeqlabError } from '../errors.js';
+import { add } from '../ops/elementwise.js';
+import { gelu, relu } from '../ops/unary.js';
+import type { Rng } from '../tensor/random.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Dropout, LayerNorm, Linear } from './layers.js';
+import { Module } from './module.js';
+import { type AttentionMasks, MultiHeadAttention } from './multihead.js';
+
+/** The shape of one encoder or decoder layer. */
+export interface TransformerLayerConfig {
+  /** Model width E. */
+  dModel: number;
+  /** Attention heads; must divide dModel. */
+  nhead: number;
+  /** Width of the feed-forward block. */
+  dimFeedforward: number;
+  /** Dropout after attention, inside and after the feed-forward block, and on attention weights. */
+  dropout: number;
+  /** Feed-forward activation; 'gelu' is the exact (erf) GELU, as PyTorch's. */
+  activation: 'relu' | 'gelu';
+  layerNormEps: number;
+  /** Pre-norm (x + f(norm(x))) when true, post-norm (norm(x + f(x))) when false. */
+  normFirst: boolean;
+}
+
+/**
+ * PyTorch's defaults (d_model 512, 8 heads, feed-forward 2048, relu, eps 1e-5, post-norm) except
+ * dropout: 0 rather than 0.1, so a run is deterministic unless dropout is asked for.
+ */
+export const defaultTransformerLayerConfig: Readonly<TransformerLayerConfig> = Object.freeze({
+  dModel: 512, nhead: 8, dimFeedforward: 2048, dropout: 0, activation: 'relu', layerNormEps: 1e-5, normFirst: false,
+});
+
+/** A stack: the layer shape, how many layers, and whether a final LayerNorm (`norm`) follows. */
+export interface TransformerConfig extends TransformerLayerConfig {
+  numLayers: number;
+  /** A final LayerNorm after the last layer; the usual choice with pre-norm layers. */
+  finalNorm: boolean;
+}
+
+/** PyTorch's nn.Transformer stack defaults: 6 layers with a final LayerNorm. */
+export const defaultTransformerConfig: Readonly<TransformerConfig> = Object.freeze({
+  ...defaultTransformerLayerConfig, numLayers: 6, finalNorm: true,
+});
+
+/**
+ * Fills a partial config from `defaults` and checks it: unknown keys, wrong types, and a
+ * width not divisible by the heads are errors naming the key.
+ */
+export function resolveTransformerConfig<C extends TransformerLayerConfig>(partial: Partial<C>, defaults: Readonly<C>,
+  where = 'transformer config'): C {
+  const out = { ...defaults } as C;
+  for (const [key, value] of Object.entries(partial)) {
+    if (!(key in defaults)) throw new SeqlabError(`${where}: unknown key '${key}'`);
+    const expected = typeof (defaults as Record<string, unknown>)[key];
+    if (typeof value !== expected) throw new SeqlabError(`${where}: '${key}' must be a ${expected}, got ${JSON.stringify(value)}`);
+    (out as Record<string, unknown>)[key] = value;
+  }
+  const positive = ['dModel', 'nhead', 'dimFeedforward', 'numLayers'].filter((k) => k in out);
+  for (const key of positive) {
+    const v = (out as Record<string, unknown>)[key] as number;
+    if (!(Number.isInteger(v) && v > 0)) throw new SeqlabError(`${where}: '${key}' must be a positive integer, got ${v}`);
+  }
+  if (out.dModel % out.nhead !== 0) throw new SeqlabError(`${where}: dModel ${out.dModel} is not divisible by nhead ${out.nhead}`);
+  if (!(out.dropout >= 0 && out.dropout < 1)) throw new SeqlabError(`${where}: 'dropout' ${out.dropout} must be in [0, 1)`);
+  if (!(out.layerNormEps > 0)) throw new SeqlabError(`${where}: 'layerNormEps' must be positive`);
+  if (out.activation !== 'relu' && out.activation !== 'gelu') {
+    throw new SeqlabError(`${where}: 'activation' must be 'relu' or 'gelu', got '${String(out.activation)}'`);
+  }
+  return out;
+}
+
+/** The pieces of a layer that its feed-forward block and residuals use. */
+interface FeedForwardParts {
+  linear1: Linear;
+  linear2: Linear;
+  dropout: Dropout;
+  config: TransformerLayerConfig;
+}
+
+/** ff(x) = after(linear2(dropout(act(linear1(x))))): [B, T, E] → [B, T, F] → [B, T, E]. */
+function feedForward(layer: FeedForwardParts, x: Tensor, after: Dropout): Tensor {
+  const h = layer.linear1.forward(x); // [B, T, F]
+  const a = layer.config.activation === 'gelu' ? gelu(h) : relu(h);
+  return after.forward(layer.linear2.forward(layer.dropout.forward(a)));
+}
+
+/** One residual sub-block, pre-norm x + f(norm(x)) or post-norm norm(x + f(x)). */
+function residual(normFirst: boolean, x: Tensor, norm: LayerNorm, f: (y: Tensor) => Tensor): Tensor {
+  return normFirst ? add(x, f(norm.forward(x))) : norm.forward(add(x, f(x)));
+}
+
+function attention(c: TransformerLayerConfig, rng: Rng): MultiHeadAttention {
+  return new MultiHeadAttention(c.dModel, c.nhead, rng, { dropout: c.dropout });
+}
+
+/** Masks for an encoder layer; nonzero = masked, as PyTorch's boolean masks. */
+export interface EncoderMasks {
+  /** [T, T], e.g. `causalMask(T)` (PyTorch's src_mask). */
+  mask?: Tensor;
+  /** [B, T], padding positions (src_key_padding_mask). */
+  keyPaddingMask?: Tensor;
+}
+
+/**
+ * One encoder layer: self-attention then a feed-forward block, each with a residual and a
+ * LayerNorm. Post-norm: x = norm1(x + sa(x)); x = norm2(x + ff(x)). Pre-norm:
+ * x = x + sa(norm1(x)); x = x + ff(norm2(x)). sa(x) = dropout1(self_attn(x, x, x)).
+ * x [B, T, E] → [B, T, E].
+ */
+export class TransformerEncoderLayer extends Module {
+  // Fields in PyTorch's registration order, so stateDict() lists names as PyTorch does.
+  self_attn: MultiHeadAttention;
+  linear1: Linear;
+  dropout: Dropout;
+  linear2: Linear;
+  norm1: LayerNorm;
+  norm2: LayerNorm;
+  dropout1: Dropout;
+  dropout2: Dropout;
+  readonly config: TransformerLayerConfig;
+
+  constructor(config: Partial<TransformerLayerConfig>, rng: Rng) {
+    super();
+    const c = resolveTransformerConfig(config, defaultTransformerLayerConfig, 'TransformerEncoderLayer');
+    this.config = c;
+    this.self_attn = attention(c, rng);
+    this.linear1 = new Linear(c.dModel, c.dimFeedforward, rng);
+    this.dropout = new Dropout(c.dropout, rng);
+    this.linear2 = new Linear(c.dimFeedforward, c.dModel, rng);
+    this.norm1 = new LayerNorm(c.dModel, c.layerNormEps);
+    this.norm2 = new LayerNorm(c.dModel, c.layerNormEps);
+    this.dropout1 = new Dropout(c.dropout, rng);
+    this.dropout2 = new Dropout(c.dropout, rng);
+  }
+
+  /** x [B, T, E] → [B, T, E]. */
+  forward(x: Tensor, masks: EncoderMasks = {}): Tensor {
+    const attnMasks: AttentionMasks = { attnMask: masks.mask, keyPaddingMask: masks.keyPaddingMask };
+    const sa = (y: Tensor): Tensor => this.dropout1.forward(this.self_attn.forward(y, y, y, attnMasks).output);
+    const h = residual(this.config.normFirst, x, this.norm1, sa);
+    return residual(this.config.normFirst, h, this.norm2, (y) => feedForward(this, y, this.dropout2));
+  }
+}
+
+/** Masks for a decoder layer; nonzero = masked. */
+export interface DecoderMasks {
+  /** [T, T] on self-attention, usually `causalMask(T)`. */
+  tgtMask?: Tensor;
+  /** [T, S] on cross-attention. */
+  memoryMask?: Tensor;
+  /** [B, T] target padding. */
+  tgtKeyPaddingMask?: Tensor;
+  /** [B, S] source padding. */
+  memoryKeyPaddingMask?: Tensor;
+}
+
+/**
+ * One decoder layer: masked self-attention, cross-attention on the encoder's memory, then a
+ * feed-forward block, each with a residual and a LayerNorm (norm1, norm2, norm3), pre- or
+ * post-norm as the encoder layer. tgt [B, T, E], memory [B, S, E] → [B, T, E].
+ */
+export class TransformerDecoderLayer extends Module {
+  self_attn: MultiHeadAttention;
+  multihead_attn: MultiHeadAttention;
+  linear1: Linear;
+  dropout: Dropout;
+  linear2: Linear;
+  norm1: LayerNorm;
+  norm2: LayerNorm;
+  norm3: LayerNorm;
+  dropout1: Dropout;
+  dropout2: Dropout;
+  dropout3: Dropout;
+  readonly config: TransformerLayerConfig;
+
+  constructor(config: Partial<TransformerLayerConfig>, rng: Rng) {
+    super();
+    const c = resolveTransformerConfig(config, defaultTransformerLayerConfig, 'TransformerDecoderLayer');
+    this.config = c;
+    this.self_attn = attention(c, rng);
+    this.multihead_attn = attention(c, rng);
+    this.linear1 = new Linear(c.dModel, c.dimFeedforward, rng);
+    this.dropout = new Dropout(c.dropout, rng);
+    this.linear2 = new Linear(c.dimFeedforward, c.dModel, rng);
+    this.norm1 = new LayerNorm(c.dModel, c.layerNormEps);
+    this.norm2 = new LayerNorm(c.dModel, c.layerNormEps);
+    this.norm3 = new LayerNorm(c.dModel, c.layerNormEps);
+    this.dropout1 = new Dropout(c.dropout, rng);
+    this.dropout2 = new Dropout(c.dropout, rng);
+    this.dropout3 = new Dropout(c.dropout, rng);
+  }
+
+  /** tgt [B, T, E], memory [B, S, E] → [B, T, E]. */
+  forward(tgt: Tensor, memory: Tensor, masks: DecoderMasks = {}): Tensor {
+    const nf = this.config.normFirst;
+    const selfMasks: AttentionMasks = { attnMask: masks.tgtMask, keyPaddingMask: masks.tgtKeyPaddingMask };
+    const crossMasks: AttentionMasks = { attnMask: masks.memoryMask, keyPaddingMask: masks.memoryKeyPaddingMask };
+    const sa = (y: Tensor): Tensor => this.dropout1.forward(this.self_attn.forward(y, y, y, selfMasks).output);
+    const ca = (y: Tensor): Tensor =>
+      this.dropout2.forward(this.multihead_attn.forward(y, memory, memory, crossMasks).output);
+    let x = residual(nf, tgt, this.norm1, sa);
+    x = residual(nf, x, this.norm2, ca);
+    return residual(nf, x, this.norm3, (y) => feedForward(this, y, this.dropout3));
+  }
+}
+
+/** Splits a stack config into the per-layer part. */
+function layerPart(c: TransformerConfig): TransformerLayerConfig {
+  const { dModel, nhead, dimFeedforward, dropout, activation, layerNormEps, normFirst } = c;
+  return { dModel, nhead, dimFeedforward, dropout, activation, layerNormEps, normFirst };
+}
+
+/**
+ * N encoder layers (`layers.0.…`) and an optional final LayerNorm (`norm`). x [B, T, E] →
+ * [B, T, E]. Each layer gets its own initialisation from `rng` (PyTorch's TransformerEncoder
+ * deep-copies one layer, so its layers start equal; nn.Transformer then re-initialises them).
+ */
+export class TransformerEncoder extends Module {
+  layers: TransformerEncoderLayer[];
+  norm: LayerNorm | null;
+  readonly config: TransformerConfig;
+
+  constructor(config: Partial<TransformerConfig>, rng: Rng) {
+    super();
+    this.config = resolveTransformerConfig(config, defaultTransformerConfig, 'TransformerEncoder');
+    const layer = layerPart(this.config);
+    this.layers = Array.from({ length: this.config.numLayers }, () => new TransformerEncoderLayer(layer, rng));
+    this.norm = this.config.finalNorm ? new LayerNorm(this.config.dModel, this.config.layerNormEps) : null;
+  }
+
+  forward(x: Tensor, masks: EncoderMasks = {}): Tensor {
+    let h = x;
+    for (const layer of this.layers) h = layer.forward(h, masks);
+    return this.norm ? this.norm.forward(h) : h;
+  }
+}
+
+/**
+ * N decoder layers (`layers.0.…`) and an optional final LayerNorm (`norm`).
+ * tgt [B, T, E], memory [B, S, E] → [B, T, E].
+ */
+export class TransformerDecoder extends Module {
+  layers: TransformerDecoderLayer[];
+  norm: LayerNorm | null;
+  readonly config: TransformerConfig;
+
+  constructor(config: Partial<TransformerConfig>, rng: Rng) {
+    super();
+    this.config = resolveTransformerConfig(config, defaultTransformerConfig, 'TransformerDecoder');
+    const layer = layerPart(this.config);
+    this.layers = Array.from({ length: this.config.numLayers }, () => new TransformerDecoderLayer(layer, rng));
+    this.norm = this.config.finalNorm ? new LayerNorm(this.config.dModel, this.config.layerNormEps) : null;
+  }
+
+  forward(tgt: Tensor, memory: Tensor, masks: DecoderMasks = {}): Tensor {
+    let h = tgt;
+    for (const layer of this.layers) h = layer.forward(h, memory, masks);
+    return this.norm ? this.norm.forward(h) : h;
+  }
+}
