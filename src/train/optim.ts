@@ -1,0 +1,358 @@
+import { SeqlabError } from '../errors.js';
+import { Module } from '../nn/module.js';
+import { noGrad } from '../tensor/autograd.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/**
+ * What an optimizer updates: a Module's parameters (by their PyTorch names), a list of tensors
+ * (named '0', '1', ... as PyTorch numbers an optimizer's parameters), or explicit name/tensor
+ * pairs.
+ */
+export type ParamSource = Module | readonly Tensor[] | readonly (readonly [string, Tensor])[];
+
+/** The optimizers seqlab has, by the name configs and checkpoints use. */
+export type OptimizerKind = 'sgd' | 'adam' | 'adamw';
+
+/** One parameter's optimizer state: its own update count and moment buffers (PyTorch's names). */
+export interface ParamState {
+  /** Updates this parameter has had (a parameter without a gradient is skipped, as in PyTorch). */
+  step: number;
+  /** `exp_avg`, `exp_avg_sq` (Adam, AdamW) or `momentum_buffer` (SGD with momentum). */
+  buffers: Record<string, Float32Array>;
+}
+
+/** Everything needed to resume an optimizer exactly. Arrays are copies, never live buffers. */
+export interface OptimizerState {
+  kind: OptimizerKind;
+  /** Calls to `step()` so far: the step a learning-rate schedule is at. */
+  steps: number;
+  lr: number;
+  /** By parameter name; parameters that never had a gradient have no entry. */
+  params: Map<string, ParamState>;
+}
+
+/** SGD with momentum, as torch.optim.SGD. */
+export interface SgdConfig {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  /** L2 penalty: wd·θ is added to the gradient. */
+  weightDecay: number;
+}
+
+/** PyTorch's defaults: lr 1e-3, no momentum, no dampening, no Nesterov, no weight decay. */
+export const defaultSgdConfig: Readonly<SgdConfig> = Object.freeze({
+  lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0,
+});
+
+/** Adam or AdamW, as torch.optim.Adam / AdamW (no amsgrad). */
+export interface AdamConfig {
+  lr: number;
+  betas: readonly [number, number];
+  eps: number;
+  /** Adam: L2 penalty added to the gradient. AdamW: decoupled decay of the weights. */
+  weightDecay: number;
+}
+
+/** torch.optim.Adam's defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8, no weight decay. */
+export const defaultAdamConfig: Readonly<AdamConfig> = Object.freeze({
+  lr: 1e-3, betas: Object.freeze([0.9, 0.999] as const), eps: 1e-8, weightDecay: 0,
+});
+
+/** torch.optim.AdamW's defaults: as Adam, with weight decay 1e-2. */
+export const defaultAdamWConfig: Readonly<AdamConfig> = Object.freeze({ ...defaultAdamConfig, weightDecay: 1e-2 });
+
+/**
+ * Merges user options over `defaults`, rejecting unknown keys and values of the wrong type
+ * (configs arrive as JSON, so a typo must not silently fall back to a default).
+ */
+export function resolveConfig<T extends object>(what: string, defaults: Readonly<T>, given: object = {}): T {
+  const out: Record<string, unknown> = { ...defaults };
+  const known = Object.keys(defaults);
+  for (const [key, value] of Object.entries(given)) {
+    if (value === undefined) continue;
+    if (!known.includes(key)) {
+      throw new SeqlabError(`${what}: unknown option '${key}' (expected one of ${known.join(', ')})`);
+    }
+    const def = (defaults as Record<string, unknown>)[key];
+    const ok = typeof def === 'number' ? typeof value === 'number' && Number.isFinite(value)
+      : Array.isArray(def) ? Array.isArray(value) && value.length === def.length
+        && value.every((v) => typeof v === 'number' && Number.isFinite(v))
+        : typeof value === typeof def;
+    if (!ok) throw new SeqlabError(`${what}: option '${key}' must be ${describe(def)}, got ${JSON.stringify(value)}`);
+    out[key] = Array.isArray(value) ? [...value] : value;
+  }
+  return out as T;
+}
+
+function describe(def: unknown): string {
+  if (Array.isArray(def)) return `an array of ${def.length} numbers`;
+  return typeof def === 'number' ? 'a finite number' : `a ${typeof def}`;
+}
+
+function requireRange(what: string, name: string, v: number, lo: number, hi: number, hiOpen = false): void {
+  if (!(v >= lo && (hiOpen ? v < hi : v <= hi))) {
+    throw new SeqlabError(`${what}: ${name} must be in [${lo}, ${hi}${hiOpen ? ')' : ']'}, got ${v}`);
+  }
+}
+
+/** Name/tensor pairs from any ParamSource; the same tensor twice is an error, as in PyTorch. */
+export function namedParams(source: ParamSource): [string, Tensor][] {
+  let pairs: [string, Tensor][];
+  if (source instanceof Module) pairs = source.namedParameters();
+  else pairs = source.map((item, i): [string, Tensor] => (Array.isArray(item) ? [item[0], item[1]] : [String(i), item as Tensor]));
+  const seenTensors = new Set<Tensor>();
+  const seenNames = new Set<string>();
+  for (const [name, t] of pairs) {
+    if (seenTensors.has(t)) throw new SeqlabError(`optimizer: parameter '${name}' appears more than once`);
+    if (seenNames.has(name)) throw new SeqlabError(`optimizer: two parameters are named '${name}'`);
+    seenTensors.add(t);
+    seenNames.add(name);
+  }
+  return pairs;
+}
+
+/**
+ * The shared loop of every optimizer: for each parameter with a gradient, under no-grad,
+ * update `param.data` in place from its gradient and state, and bump `param.version`.
+ * Arithmetic runs per element in float64; storage stays float32.
+ */
+export abstract class Optimizer {
+  abstract readonly kind: OptimizerKind;
+  /** The learning rate of the next step; schedules set it before each `step()`. */
+  lr: number;
+  /** Calls to `step()` so far. */
+  steps = 0;
+  private readonly params: [string, Tensor][];
+  private readonly state = new Map<string, ParamState>();
+
+  protected constructor(source: ParamSource, lr: number) {
+    this.params = namedParams(source);
+    this.lr = lr;
+  }
+
+  /** The parameters this optimizer updates, by name. */
+  namedParameters(): readonly (readonly [string, Tensor])[] {
+    return this.params;
+  }
+
+  /** The moment buffers each parameter's state holds. */
+  protected abstract bufferNames(): readonly string[];
+
+  /** One update of `p` from gradient `g` with state `st` (st.step already counts this update). */
+  protected abstract update(p: Float32Array, g: Float32Array, st: ParamState): void;
+
+  /** Applies one update to every parameter that has a gradient. */
+  step(): void {
+    noGrad(() => {
+      for (const [name, p] of this.params) {
+        if (!p.grad) continue;
+        if (p.grad.size !== p.size) {
+          throw new SeqlabError(`optimizer: gradient of '${name}' has ${p.grad.size} values, the parameter ${p.size}`);
+        }
+        let st = this.state.get(name);
+        if (!st) {
+          const buffers: Record<string, Float32Array> = {};
+          for (const b of this.bufferNames()) buffers[b] = new Float32Array(p.size);
+          st = { step: 0, buffers };
+          this.state.set(name, st);
+        }
+        st.step++;
+        this.update(p.data, p.grad.data, st);
+        p.version++;
+      }
+    });
+    this.steps++;
+  }
+
+  /** Drops every parameter's gradient (PyTorch's `zero_grad(set_to_none=True)`). */
+  zeroGrad(): void {
+    for (const [, p] of this.params) p.grad = null;
+  }
+
+  /** A copy of the state: step counts, learning rate and moment buffers by parameter name. */
+  stateDict(): OptimizerState {
+    const params = new Map<string, ParamState>();
+    for (const [name, st] of this.state) {
+      const buffers: Record<string, Float32Array> = {};
+      for (const [b, arr] of Object.entries(st.buffers)) buffers[b] = Float32Array.from(arr);
+      params.set(name, { step: st.step, buffers });
+    }
+    return { kind: this.kind, steps: this.steps, lr: this.lr, params };
+  }
+
+  /**
+   * Restores a state from `stateDict()` (copied in). Everything is checked before anything
+   * changes: the optimizer kind, that every named parameter exists, and every buffer's size.
+   */
+  loadStateDict(state: OptimizerState): void {
+    if (state.kind !== this.kind) {
+      throw new SeqlabError(`optimizer state: saved for '${state.kind}', cannot load into '${this.kind}'`);
+    }
+    if (!Number.isInteger(state.steps) || state.steps < 0) throw new SeqlabError(`optimizer state: bad step count ${state.steps}`);
+    if (!Number.isFinite(state.lr) || state.lr < 0) throw new SeqlabError(`optimizer state: bad learning rate ${state.lr}`);
+    const byName = new Map(this.params);
+    const expected = this.bufferNames();
+    for (const [name, st] of state.params) {
+      const p = byName.get(name);
+      if (!p) throw new SeqlabError(`optimizer state: unknown parameter '${name}'`);
+      if (!Number.isInteger(st.step) || st.step < 1) throw new SeqlabError(`optimizer state: '${name}' has bad step count ${st.step}`);
+      for (const b of Object.keys(st.buffers)) {
+        if (!expected.includes(b)) throw new SeqlabError(`optimizer state: unexpected buffer '${b}' for '${name}' (${this.kind} keeps ${expected.join(', ') || 'none'})`);
+      }
+      for (const b of expected) {
+        const arr = st.buffers[b];
+        if (!arr) throw new SeqlabError(`optimizer state: buffer '${b}' of '${name}' is missing`);
+        if (arr.length !== p.size) {
+          throw new SeqlabError(`optimizer state: buffer '${b}' of '${name}' has ${arr.length} values, the parameter ${p.size}`);
+        }
+      }
+    }
+    this.state.clear();
+    for (const [name, st] of state.params) {
+      const buffers: Record<string, Float32Array> = {};
+      for (const b of expected) buffers[b] = Float32Array.from(st.buffers[b]);
+      this.state.set(name, { step: st.step, buffers });
+    }
+    this.steps = state.steps;
+    this.lr = state.lr;
+  }
+}
+
+/**
+ * Stochastic gradient descent with momentum, exactly as torch.optim.SGD. Per element, with
+ * gradient g, weight decay λ, momentum μ, dampening τ:
+ *
+ *   d = g + λθ
+ *   b = d on the first step, else b = μb + (1 − τ)d          (only when μ ≠ 0)
+ *   d = d + μb with Nesterov, else d = b                      (only when μ ≠ 0)
+ *   θ = θ − lr·d
+ */
+export class Sgd extends Optimizer {
+  readonly kind = 'sgd';
+  readonly config: Readonly<SgdConfig>;
+
+  constructor(params: ParamSource, config: Partial<SgdConfig> = {}) {
+    const c = resolveConfig('sgd', defaultSgdConfig, config);
+    requireRange('sgd', 'lr', c.lr, 0, Infinity);
+    requireRange('sgd', 'momentum', c.momentum, 0, Infinity);
+    requireRange('sgd', 'weightDecay', c.weightDecay, 0, Infinity);
+    if (c.nesterov && (c.momentum <= 0 || c.dampening !== 0)) {
+      throw new SeqlabError('sgd: Nesterov momentum needs momentum > 0 and dampening 0');
+    }
+    super(params, c.lr);
+    this.config = Object.freeze(c);
+  }
+
+  protected bufferNames(): readonly string[] {
+    return this.config.momentum !== 0 ? ['momentum_buffer'] : [];
+  }
+
+  protected update(p: Float32Array, g: Float32Array, st: ParamState): void {
+    const { momentum, dampening, nesterov, weightDecay } = this.config;
+    const lr = this.lr;
+    const buf = st.buffers.momentum_buffer;
+    for (let i = 0; i < p.length; i++) {
+      const x = p[i];
+      let d = g[i] + weightDecay * x;
+      if (momentum !== 0) {
+        const b = st.step === 1 ? d : momentum * buf[i] + (1 - dampening) * d;
+        buf[i] = b;
+        d = nesterov ? d + momentum * b : b;
+      }
+      p[i] = x - lr * d;
+    }
+  }
+}
+
+/**
+ * The Adam update shared by Adam and AdamW, with PyTorch's bias correction. At step t, per
+ * element with gradient g (θ already decayed for AdamW, g already carrying λθ for Adam):
+ *
+ *   m = β₁m + (1 − β₁)g
+ *   v = β₂v + (1 − β₂)g²
+ *   θ = θ − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
+ *
+ * State: `exp_avg` (m) and `exp_avg_sq` (v), PyTorch's names.
+ */
+abstract class AdamFamily extends Optimizer {
+  readonly config: Readonly<AdamConfig>;
+  /** AdamW decays θ itself; Adam adds λθ to the gradient. */
+  protected abstract readonly decoupled: boolean;
+
+  protected constructor(what: string, params: ParamSource, config: Partial<AdamConfig>, defaults: Readonly<AdamConfig>) {
+    const c = resolveConfig(what, defaults, config);
+    requireRange(what, 'lr', c.lr, 0, Infinity);
+    requireRange(what, 'betas[0]', c.betas[0], 0, 1, true);
+    requireRange(what, 'betas[1]', c.betas[1], 0, 1, true);
+    requireRange(what, 'eps', c.eps, 0, Infinity);
+    requireRange(what, 'weightDecay', c.weightDecay, 0, Infinity);
+    super(params, c.lr);
+    this.config = Object.freeze(c);
+  }
+
+  protected bufferNames(): readonly string[] {
+    return ['exp_avg', 'exp_avg_sq'];
+  }
+
+  protected update(p: Float32Array, g: Float32Array, st: ParamState): void {
+    const { betas: [b1, b2], eps, weightDecay } = this.config;
+    const lr = this.lr;
+    const m = st.buffers.exp_avg;
+    const v = st.buffers.exp_avg_sq;
+    const stepSize = lr / (1 - b1 ** st.step);
+    const bc2Sqrt = Math.sqrt(1 - b2 ** st.step);
+    const decay = this.decoupled ? 1 - lr * weightDecay : 1;
+    const l2 = this.decoupled ? 0 : weightDecay;
+    for (let i = 0; i < p.length; i++) {
+      const x = p[i] * decay;
+      const gi = g[i] + l2 * x;
+      const mi = b1 * m[i] + (1 - b1) * gi;
+      const vi = b2 * v[i] + (1 - b2) * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      p[i] = x - (stepSize * mi) / (Math.sqrt(vi) / bc2Sqrt + eps);
+    }
+  }
+}
+
+/**
+ * Adam, exactly as torch.optim.Adam: weight decay λ is an L2 penalty, g ← g + λθ, before the
+ * moment update (equations on the shared update above). Defaults: `defaultAdamConfig`.
+ */
+export class Adam extends AdamFamily {
+  readonly kind = 'adam';
+  protected readonly decoupled = false;
+
+  constructor(params: ParamSource, config: Partial<AdamConfig> = {}) {
+    super('adam', params, config, defaultAdamConfig);
+  }
+}
+
+/**
+ * AdamW, exactly as torch.optim.AdamW: weight decay is decoupled from the gradient,
+ * θ ← θ·(1 − lr·λ), and then the plain Adam step runs on the decayed θ with the undecayed
+ * gradient. Defaults: `defaultAdamWConfig` (λ = 1e-2).
+ */
+export class AdamW extends AdamFamily {
+  readonly kind = 'adamw';
+  protected readonly decoupled = true;
+
+  constructor(params: ParamSource, config: Partial<AdamConfig> = {}) {
+    super('adamw', params, config, defaultAdamWConfig);
+  }
+}
+
+/**
+ * Builds an optimizer by name from a JSON-like options object (unknown options are errors).
+ * Defaults are each optimizer's PyTorch defaults.
+ */
+export function makeOptimizer(kind: OptimizerKind, params: ParamSource, options: object = {}): Optimizer {
+  switch (kind) {
+    case 'sgd': return new Sgd(params, options as Partial<SgdConfig>);
+    case 'adam': return new Adam(params, options as Partial<AdamConfig>);
+    case 'adamw': return new AdamW(params, options as Partial<AdamConfig>);
+    default: throw new SeqlabError(`optimizer: unknown kind '${String(kind)}' (expected sgd, adam or adamw)`);
+  }
+}
