@@ -21,23 +21,31 @@ export const referenceBackend: Backend = {
 
 function gemm(p: GemmArgs): void {
   const { m, n, k, a, b, c } = p;
-  // Strides of op(A) [m, k] and op(B) [k, n] as stored.
+  // op(A)[i, kk] = a[i·aRow + kk·aCol]; op(B) is read row by row, so a transposed B is first
+  // copied into [k, n] order (the innermost loop then walks memory contiguously).
   const aRow = p.transA ? 1 : k;
   const aCol = p.transA ? m : 1;
-  const bRow = p.transB ? 1 : n;
-  const bCol = p.transB ? k : 1;
+  const packed = p.transB ? new Float32Array(k * n) : null;
   const row = new Float64Array(n);
   for (let bi = 0; bi < p.batch; bi++) {
     const ao = bi * p.strideA;
-    const bo = bi * p.strideB;
     const co = bi * p.strideC;
+    let bData = b;
+    let bo = bi * p.strideB;
+    if (packed) {
+      if (bi === 0 || p.strideB !== 0) {
+        for (let j = 0; j < n; j++) for (let kk = 0; kk < k; kk++) packed[kk * n + j] = b[bo + j * k + kk];
+      }
+      bData = packed;
+      bo = 0;
+    }
     for (let i = 0; i < m; i++) {
       row.fill(0);
       for (let kk = 0; kk < k; kk++) {
         const av = a[ao + i * aRow + kk * aCol];
         if (av === 0) continue;
-        const bBase = bo + kk * bRow;
-        for (let j = 0; j < n; j++) row[j] += av * b[bBase + j * bCol];
+        const bBase = bo + kk * n;
+        for (let j = 0; j < n; j++) row[j] += av * bData[bBase + j];
       }
       const cBase = co + i * n;
       if (p.accumulate) for (let j = 0; j < n; j++) c[cBase + j] += row[j];

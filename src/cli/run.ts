@@ -1,0 +1,53 @@
+/**
+ * How every command ends: results on stdout, one `seqlab: error: ...` line and exit 2 for bad
+ * usage or input, exit 1 (stack with --debug) for an internal error.
+ */
+import { CommanderError } from 'commander';
+import { SeqlabError } from '../errors.js';
+
+/** A mistake in how the command was called (a bad flag value, a missing option). */
+export class UsageError extends SeqlabError {}
+
+export function debugRequested(argv: readonly string[]): boolean {
+  return argv.includes('--debug');
+}
+
+/** Prints the error the contract's way and returns the exit code. */
+export function reportError(err: unknown, debug: boolean): number {
+  if (err instanceof CommanderError) {
+    // commander has already printed help or its message for --help/--version.
+    if (err.exitCode === 0) return 0;
+    const message = err.message.replace(/^error: /, '');
+    process.stderr.write(`seqlab: error: ${message}\n`);
+    return 2;
+  }
+  if (err instanceof SeqlabError) {
+    process.stderr.write(`seqlab: error: ${err.message.split('\n')[0]}\n`);
+    if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
+    return 2;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`seqlab: internal error: ${message}\n`);
+  if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  else process.stderr.write('(run again with --debug for the stack trace)\n');
+  return 1;
+}
+
+/** Parses a flag value as a number in a range, naming the flag when it is not. */
+export function numberFlag(name: string, value: string | undefined, options: { integer?: boolean; min?: number; max?: number } = {}):
+  number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  const { integer = false, min = -Infinity, max = Infinity } = options;
+  if (value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+    const kind = integer ? 'a whole number' : 'a number';
+    const range = min > -Infinity || max < Infinity ? ` in [${min}, ${max}]` : '';
+    throw new UsageError(`${name}: '${value}' is not ${kind}${range}`);
+  }
+  return n;
+}
+
+/** Writes the one JSON object of `--json` mode. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
