@@ -17,7 +17,7 @@ export function reportError(err: unknown, debug: boolean): number {
   if (err instanceof CommanderError) {
     // commander has already printed help or its message for --help/--version.
     if (err.exitCode === 0) return 0;
-    const message = err.message.replace(/^error: /, '');
+    const message = err.message.replace(/^error: /, '').split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
     process.stderr.write(`seqlab: error: ${message}\n`);
     return 2;
   }
@@ -41,7 +41,8 @@ export function numberFlag(name: string, value: string | undefined, options: { i
   const { integer = false, min = -Infinity, max = Infinity } = options;
   if (value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
     const kind = integer ? 'a whole number' : 'a number';
-    const range = min > -Infinity || max < Infinity ? ` in [${min}, ${max}]` : '';
+    const bounds = [min > -Infinity ? `>= ${min}` : '', max < Infinity ? `<= ${max}` : ''].filter(Boolean).join(' and ');
+    const range = bounds ? ` ${bounds}` : '';
     throw new UsageError(`${name}: '${value}' is not ${kind}${range}`);
   }
   return n;

@@ -1,0 +1,39 @@
+/**
+ * The `seqlab` command. Thin: each subcommand parses its flags, calls a task, and prints.
+ * Results go to stdout; progress and logs to stderr.
+ */
+import { Command } from 'commander';
+import { registerGenerate, registerEval, registerSuggest } from './commands/lm-use.js';
+import { registerTrain } from './commands/train.js';
+import { SEQLAB_VERSION } from './checkpoint-dir.js';
+import { debugRequested, reportError } from './run.js';
+
+export function buildProgram(): Command {
+  const program = new Command('seqlab')
+    .description('sequence models you can see inside: train, evaluate and use them')
+    .version(SEQLAB_VERSION)
+    .option('--debug', 'print stack traces for internal errors')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? '' : s) })
+    .showHelpAfterError(false);
+  registerTrain(program);
+  registerEval(program);
+  registerGenerate(program);
+  registerSuggest(program);
+  for (const c of program.commands) {
+    c.exitOverride();
+    c.configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? '' : s) });
+    c.option('--debug', 'print stack traces for internal errors');
+  }
+  return program;
+}
+
+/** Runs the CLI on `argv` (without node and script) and returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (err) {
+    return reportError(err, debugRequested(argv));
+  }
+}
