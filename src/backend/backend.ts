@@ -6,6 +6,10 @@
  * Arrays are plain Float32Array; offsets and strides are in elements. Kernels never allocate
  * tensors and never call back into JavaScript per element.
  */
+import type { RecurrenceArgs, RecurrenceGradArgs } from './recurrence.js';
+
+export type { CellKind, RecurrenceArgs, RecurrenceGradArgs } from './recurrence.js';
+
 export type UnaryOp = 'neg' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu' | 'gelu' | 'gelu_tanh' | 'sqrt' | 'abs';
 
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'eq' | 'gt' | 'lt';
@@ -86,4 +90,13 @@ export interface Backend {
    */
   im2col1d(x: Float32Array, cols: Float32Array, batch: number, cin: number, len: number, kernel: number,
     padding: number, dilation: number, transpose: boolean): void;
+
+  /**
+   * One direction of a recurrent layer over whole sequences (RNN, GRU or LSTM): see
+   * recurrence.ts for the shapes. Fills `out`, `states` and `saved`.
+   */
+  recurrenceForward(args: RecurrenceArgs): void;
+
+  /** Backpropagation through time for `recurrenceForward`. */
+  recurrenceBackward(args: RecurrenceGradArgs): void;
 }

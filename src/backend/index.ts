@@ -1,7 +1,7 @@
 import type { Backend } from './backend.js';
 import { referenceBackend } from './reference.js';
 
-export type { Backend, BinaryOp, GemmArgs, ReduceOp, UnaryOp } from './backend.js';
+export type { Backend, BinaryOp, CellKind, GemmArgs, RecurrenceArgs, RecurrenceGradArgs, ReduceOp, UnaryOp } from './backend.js';
 export { referenceBackend } from './reference.js';
 
 /**

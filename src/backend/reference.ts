@@ -1,4 +1,5 @@
 import type { Backend, BinaryOp, GemmArgs, ReduceOp, UnaryOp } from './backend.js';
+import { recurrenceBackward, recurrenceForward } from './recurrence.js';
 
 /**
  * The reference backend: plain TypeScript loops, written to be read. It is the definition every
@@ -17,6 +18,8 @@ export const referenceBackend: Backend = {
   gatherRows,
   where,
   im2col1d,
+  recurrenceForward: (args) => recurrenceForward(args, gemm),
+  recurrenceBackward: (args) => recurrenceBackward(args, gemm),
 };
 
 function gemm(p: GemmArgs): void {
