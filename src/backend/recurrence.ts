@@ -135,9 +135,10 @@ export function recurrenceForward(a: RecurrenceArgs, gemm: Gemm): void {
           a.saved[sv + 2 * H + j] = gg;
           a.saved[sv + 3 * H + j] = go;
         } else if (kind === 'gru') {
-          const hn = hh[g + 2 * H + j] + a.bHh![2 * H + j];
-          const r = sigmoid(a.xProj[x + j] + hh[g + j] + a.bHh![j]);
-          const z = sigmoid(a.xProj[x + H + j] + hh[g + H + j] + a.bHh![H + j]);
+          const bh = a.bHh; // a GRU without biases has none
+          const hn = hh[g + 2 * H + j] + (bh ? bh[2 * H + j] : 0);
+          const r = sigmoid(a.xProj[x + j] + hh[g + j] + (bh ? bh[j] : 0));
+          const z = sigmoid(a.xProj[x + H + j] + hh[g + H + j] + (bh ? bh[H + j] : 0));
           const n = Math.tanh(a.xProj[x + 2 * H + j] + r * hn);
           hNew = (1 - z) * n + z * hp;
           a.saved[sv + j] = r;
