@@ -7,3 +7,4 @@ export { reshape, unsqueeze, squeeze, permute, transpose, slice, chunk, concat, 
 export { indexSelect, embedding, where, maskedFill, oneHot, type Indices } from './index-ops.js';
 export { conv1d } from './conv1d.js';
 export { dropout } from './dropout.js';
+export { recurrence, type RecurrenceResult } from './recurrence.js';
