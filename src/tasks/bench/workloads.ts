@@ -1,0 +1,91 @@
+import { randomWindows } from '../../data/batching.js';
+import { LanguageModel, type LmConfig } from '../../models/lm.js';
+import { crossEntropy } from '../../nn/functional.js';
+import { reshape } from '../../ops/shape-ops.js';
+import { backward, noGrad } from '../../tensor/autograd.js';
+import { Rng } from '../../tensor/random.js';
+import { Adam } from '../../train/optim.js';
+import { resolveLmConfig } from '../lm/lm-task.js';
+
+/** The benchmark workloads, fixed so runs compare across systems and over time. */
+export type WorkloadName = 'A_lstm_train' | 'B_gru_train' | 'C_gpt_train' | 'D_lstm_generate';
+export const WORKLOADS: readonly WorkloadName[] = ['A_lstm_train', 'B_gru_train', 'C_gpt_train', 'D_lstm_generate'];
+
+/**
+ * A: char LSTM, vocabulary 65, embedding 64, hidden 256, sequence 64, batch 32, Adam.
+ * B: the same with a GRU. C: a GPT with 2 layers, d_model 128, 4 heads, FFN 512, context 64,
+ * batch 32. D: batch-1 generation with A's LSTM.
+ */
+export const WORKLOAD_MODELS: Record<WorkloadName, Partial<LmConfig>> = {
+  A_lstm_train: { arch: 'lstm', embedDim: 64, hiddenSize: 256, numLayers: 1, context: 64 },
+  B_gru_train: { arch: 'gru', embedDim: 64, hiddenSize: 256, numLayers: 1, context: 64 },
+  C_gpt_train: { arch: 'transformer', embedDim: 128, hiddenSize: 512, numLayers: 2, nhead: 4, context: 64 },
+  D_lstm_generate: { arch: 'lstm', embedDim: 64, hiddenSize: 256, numLayers: 1, context: 64 },
+};
+
+export const VOCAB = 65;
+export const BATCH = 32;
+
+export interface WorkloadResult {
+  workload: WorkloadName;
+  /** tokens per second (training) or characters per second (generation), median of repeats. */
+  rate: number;
+  unit: 'tokens_per_s' | 'chars_per_s';
+  repeats: number[];
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function model(name: WorkloadName): LanguageModel {
+  const c = WORKLOAD_MODELS[name];
+  return new LanguageModel(resolveLmConfig(c.arch!, VOCAB, c), new Rng(1));
+}
+
+/** Training throughput: full steps (forward, backward, Adam) on random token windows. */
+function trainRate(name: WorkloadName, steps: number): number {
+  const m = model(name);
+  const opt = new Adam(m, { lr: 1e-3 });
+  const stream = Int32Array.from({ length: 50000 }, (_, i) => (i * 7919) % VOCAB);
+  const rng = new Rng(2);
+  const time = m.config.context;
+  const step = (): void => {
+    const b = randomWindows(stream, BATCH, time, rng);
+    const { logits } = m.forward(b.inputs, b.batch, b.time);
+    backward(crossEntropy(reshape(logits, [-1, VOCAB]), b.targets));
+    opt.step();
+    opt.zeroGrad();
+  };
+  step(); // warm-up: JIT and first allocations
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) step();
+  return (steps * BATCH * time) / ((performance.now() - t0) / 1000);
+}
+
+/** Generation throughput at batch 1: one token per step, carrying the recurrent state. */
+function generateRate(chars: number): number {
+  const m = model('D_lstm_generate').eval();
+  return noGrad(() => {
+    let { state } = m.forward([1, 2, 3], 1, 3);
+    let token = 4;
+    for (let i = 0; i < 20; i++) ({ state } = m.forward([token], 1, 1, state));
+    const t0 = performance.now();
+    for (let i = 0; i < chars; i++) {
+      const out = m.forward([token], 1, 1, state);
+      state = out.state;
+      token = (token + 1) % VOCAB;
+    }
+    return chars / ((performance.now() - t0) / 1000);
+  });
+}
+
+/** Runs one workload `repeats` times and reports the median rate. */
+export function runWorkload(name: WorkloadName, repeats = 3, size = 1): WorkloadResult {
+  const rates: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    rates.push(name === 'D_lstm_generate' ? generateRate(Math.round(300 * size)) : trainRate(name, Math.max(1, Math.round(3 * size))));
+  }
+  return { workload: name, rate: median(rates), unit: name === 'D_lstm_generate' ? 'chars_per_s' : 'tokens_per_s', repeats: rates };
+}
