@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { registerGenerate, registerEval, registerSuggest } from './commands/lm-use.js';
 import { registerTrain } from './commands/train.js';
+import { registerBench } from './commands/bench.js';
 import { SEQLAB_VERSION } from './checkpoint-dir.js';
 import { debugRequested, reportError } from './run.js';
 
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerEval(program);
   registerGenerate(program);
   registerSuggest(program);
+  registerBench(program);
   for (const c of program.commands) {
     c.exitOverride();
     c.configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? '' : s) });

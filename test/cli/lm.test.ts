@@ -130,3 +130,17 @@ describe('the n-gram baseline', () => {
     expect(JSON.parse(e.stdout).top3_accuracy).toBeGreaterThan(0);
   });
 });
+
+describe('seqlab bench', () => {
+  it('--json prints one object with a rate per workload', () => {
+    const r = seqlab('bench', '--workloads', 'D_lstm_generate', '--repeats', '1', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.results).toHaveLength(1);
+    expect(out.results[0]).toMatchObject({ workload: 'D_lstm_generate', system: 'seqlab', threads: 1 });
+    expect(out.results[0].chars_per_s).toBeGreaterThan(0);
+  });
+  it('rejects an unknown workload', () => {
+    expectUsageError(seqlab('bench', '--workloads', 'Z'), /unknown workload 'Z'/);
+  });
+});

@@ -28,6 +28,8 @@ interface TrainFlags {
   seed: string;
   set?: string[];
   evalEvery?: string;
+  schedule: string;
+  warmup: string;
   resume?: boolean;
   json?: boolean;
 }
@@ -51,6 +53,8 @@ export function registerTrain(program: Command): void {
     .option('--lr <x>', 'peak learning rate (default: the preset\'s)')
     .option('--seed <n>', 'random seed: the same seed gives the same run', '1')
     .option('--eval-every <n>', 'evaluate on the validation data every N updates', '200')
+    .addOption(new Option('--schedule <kind>', 'learning-rate schedule: constant | cosine (to lr/10 at --steps) | noam').choices(['constant', 'cosine', 'noam']).default('constant'))
+    .option('--warmup <n>', 'linear warm-up steps for cosine and noam', '0')
     .option('--set <key=value>', 'override a model setting, e.g. --set hiddenSize=128 (repeatable)', collect)
     .option('--resume', 'continue the run saved in --out (last.safetensors and optimizer state)')
     .option('--json', 'print one JSON object with the result on stdout')
@@ -69,7 +73,11 @@ function trainerConfig(flags: TrainFlags, lr: number): TrainerConfig {
     evalEvery: numberFlag('--eval-every', flags.evalEvery, { integer: true, min: 1 }) ?? 200,
     lr: numberFlag('--lr', flags.lr, { min: 0 }) ?? lr,
     seed: numberFlag('--seed', flags.seed, { integer: true, min: 0 }) ?? 1,
+    schedule: flags.schedule as TrainerConfig['schedule'],
+    warmupSteps: numberFlag('--warmup', flags.warmup, { integer: true, min: 0 }) ?? 0,
   };
+  if (c.schedule === 'cosine' && c.steps === 0) throw new UsageError('--schedule cosine needs --steps (the step it decays to)');
+  if (c.schedule === 'noam' && c.warmupSteps === 0) throw new UsageError('--schedule noam needs --warmup N');
   if (c.steps === 0 && c.epochs === 0 && c.timeBudget === 0) throw new UsageError('train: give --steps, --epochs or --time-budget');
   return c;
 }
