@@ -44,15 +44,18 @@ interface Hypothesis<S> {
  * tokenizer makes), keeping only continuations consistent with the typed prefix. A word is
  * finished when the model's next token starts with something that is not a word character
  * (a space, punctuation, a line end); its probability is
- *   P(word) = Π P(tokens of the word) · P(a boundary comes next).
+ *   P(word) = Π P(tokens of the word) · P(a boundary comes next),
+ * reported relative to the typed prefix: P(word | context, prefix) = P(word) / P(prefix).
  */
 export function suggestWords<S>(predictor: Predictor<S>, tokenizer: Tokenizer, text: string,
   options: Partial<SuggestOptions> = {}): Suggestion[] {
   const { k, beam, maxTokens } = { ...defaultSuggestOptions, ...options };
   if (!(Number.isInteger(k) && k >= 1)) throw new SeqlabError(`-k must be a whole number >= 1, got ${k}`);
   const { committed, partial } = splitTyped(text);
-  const tokenText = Array.from({ length: predictor.vocabSize }, (_, i) => (i === 0 ? '\u0000' : tokenizer.token(i)));
+  const tokenText = tokenTexts(tokenizer, predictor.vocabSize);
   const found = new Map<string, number>();
+  // P(typed prefix | context): the mass of the hypotheses that have just spelled out `partial`.
+  let prefixMass = partial.length === 0 ? 1 : 0;
   let beams: Hypothesis<S>[] = [{ text: '', logp: 0, state: predictor.start(tokenizer.encode(committed)) }];
   const kthBest = (): number => [...found.values()].sort((a, b) => b - a)[k - 1] ?? -Infinity;
   for (let step = 0; step < maxTokens && beams.length > 0; step++) {
@@ -77,12 +80,30 @@ export function suggestWords<S>(predictor: Predictor<S>, tokenizer: Tokenizer, t
       }
     }
     next.sort((a, b) => b.logp - a.logp);
+    for (const n of next) {
+      if (n.from.text.length < partial.length && n.text.length >= partial.length) prefixMass += Math.exp(n.logp);
+    }
     const kept = next.slice(0, beam).filter((n) => n.logp > kthBest());
     if (kept.length === 0) break;
     const states = predictor.advance(kept.map((n) => n.from.state), kept.map((n) => n.token));
     beams = kept.map((n, i) => ({ text: n.text, logp: n.logp, state: states[i] }));
   }
-  return [...found.entries()].sort((a, b) => b[1] - a[1]).slice(0, k).map(([word, lp]) => ({ word, prob: Math.exp(lp) }));
+  // Report P(word | context, typed prefix), as a keyboard means it.
+  const norm = prefixMass > 0 ? prefixMass : 1;
+  return [...found.entries()].sort((a, b) => b[1] - a[1]).slice(0, k)
+    .map(([word, lp]) => ({ word, prob: Math.min(1, Math.exp(lp) / norm) }));
+}
+
+const textCache = new WeakMap<Tokenizer, string[]>();
+
+/** Every token's text by id (id 0, `<unk>`, as a character that is never a word). */
+function tokenTexts(tokenizer: Tokenizer, size: number): string[] {
+  let texts = textCache.get(tokenizer);
+  if (!texts) {
+    texts = Array.from({ length: size }, (_, i) => (i === 0 ? '\u0000' : tokenizer.token(i)));
+    textCache.set(tokenizer, texts);
+  }
+  return texts;
 }
 
 /**
