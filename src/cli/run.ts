@@ -3,6 +3,7 @@
  * usage or input, exit 1 (stack with --debug) for an internal error.
  */
 import { CommanderError } from 'commander';
+import { backend, setThreads } from '../backend/index.js';
 import { SeqlabError } from '../errors.js';
 
 /** A mistake in how the command was called (a bad flag value, a missing option). */
@@ -51,4 +52,11 @@ export function numberFlag(name: string, value: string | undefined, options: { i
 /** Writes the one JSON object of `--json` mode. */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+/** Applies `--threads N`: returns the number of threads actually in use (1 where none can run). */
+export async function useThreads(flag: string | undefined): Promise<number> {
+  const n = numberFlag('--threads', flag, { integer: true, min: 1, max: 64 }) ?? 1;
+  if (n === 1 || backend().name !== 'wasm') return 1;
+  return setThreads(n);
 }

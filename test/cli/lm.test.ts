@@ -140,6 +140,11 @@ describe('seqlab bench', () => {
     expect(out.results[0]).toMatchObject({ workload: 'D_lstm_generate', system: 'seqlab', threads: 1 });
     expect(out.results[0].chars_per_s).toBeGreaterThan(0);
   });
+  it('--threads 2 runs the pool and reports it', () => {
+    const r = seqlab('bench', '--workloads', 'D_lstm_generate', '--repeats', '1', '--threads', '2', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).results[0].threads).toBe(2);
+  });
   it('rejects an unknown workload', () => {
     expectUsageError(seqlab('bench', '--workloads', 'Z'), /unknown workload 'Z'/);
   });

@@ -1,21 +1,22 @@
 import type { Command } from 'commander';
 import { backend } from '../../backend/index.js';
 import { runWorkload, WORKLOADS, type WorkloadName } from '../../tasks/bench/workloads.js';
-import { numberFlag, printJson, UsageError } from '../run.js';
+import { numberFlag, printJson, UsageError, useThreads } from '../run.js';
 
 export function registerBench(program: Command): void {
   program.command('bench')
     .description('measure seqlab on the standard workloads: A LSTM, B GRU, C GPT training (tokens/s), D batch-1 LSTM generation (chars/s)')
     .option('--workloads <list>', `comma-separated subset of ${WORKLOADS.join(',')}`, WORKLOADS.join(','))
     .option('--repeats <n>', 'repeats per workload; the median is reported', '3')
+    .option('--threads <n>', 'threads for large matrix products', '1')
     .option('--json', 'print {"results":[{"workload","system","threads","tokens_per_s"|"chars_per_s"}...]}')
-    .action((flags: { workloads: string; repeats: string; json?: boolean }) => {
+    .action(async (flags: { workloads: string; repeats: string; threads: string; json?: boolean }) => {
       const names = flags.workloads.split(',').map((s) => s.trim()).filter(Boolean);
       for (const n of names) {
         if (!(WORKLOADS as readonly string[]).includes(n)) throw new UsageError(`--workloads: unknown workload '${n}' (expected ${WORKLOADS.join(', ')})`);
       }
       const repeats = numberFlag('--repeats', flags.repeats, { integer: true, min: 1 })!;
-      const threads = 1;
+      const threads = await useThreads(flags.threads);
       const results = names.map((n) => {
         const r = runWorkload(n as WorkloadName, repeats);
         process.stderr.write(`${n}: ${Math.round(r.rate)} ${r.unit.replace('_per_s', '/s')}\n`);

@@ -11,7 +11,7 @@ import { appendMetrics, ensureOutDir, FILES, readConfig, readTrainState, readWei
 import { readText } from '../files.js';
 import { collect, parseSets } from '../options.js';
 import { makeProgress } from '../progress.js';
-import { numberFlag, printJson, UsageError } from '../run.js';
+import { numberFlag, printJson, UsageError, useThreads } from '../run.js';
 
 interface TrainFlags {
   train: string[];
@@ -26,6 +26,7 @@ interface TrainFlags {
   batch?: string;
   lr?: string;
   seed: string;
+  threads: string;
   set?: string[];
   evalEvery?: string;
   schedule: string;
@@ -52,6 +53,7 @@ export function registerTrain(program: Command): void {
     .option('--batch <n>', 'sequences per batch (default: the preset\'s)')
     .option('--lr <x>', 'peak learning rate (default: the preset\'s)')
     .option('--seed <n>', 'random seed: the same seed gives the same run', '1')
+    .option('--threads <n>', 'threads for large matrix products (the WebAssembly backend)', '1')
     .option('--eval-every <n>', 'evaluate on the validation data every N updates', '200')
     .addOption(new Option('--schedule <kind>', 'learning-rate schedule: constant | cosine (to lr/10 at --steps) | noam').choices(['constant', 'cosine', 'noam']).default('constant'))
     .option('--warmup <n>', 'linear warm-up steps for cosine and noam', '0')
@@ -60,6 +62,7 @@ export function registerTrain(program: Command): void {
     .option('--json', 'print one JSON object with the result on stdout')
     .action(async (task: string, flags: TrainFlags) => {
       if (!TASKS.includes(task)) throw new UsageError(`train: unknown task '${task}' (available: ${TASKS.join(', ')})`);
+      await useThreads(flags.threads);
       await trainLm(flags);
     });
 }
