@@ -20,11 +20,11 @@ export function gemmScratchBytes(m: i32, n: i32, k: i32): usize {
   return packedABytes(m, k) + packedBBytes(n, k);
 }
 
-@inline function packedABytes(m: i32, k: i32): usize {
+@inline export function packedABytes(m: i32, k: i32): usize {
   return <usize>((m + 3) >> 2) * <usize>k << 4;
 }
 
-@inline function packedBBytes(n: i32, k: i32): usize {
+@inline export function packedBBytes(n: i32, k: i32): usize {
   return <usize>((n + 7) >> 3) * <usize>k << 5;
 }
 
@@ -61,7 +61,7 @@ export function gemm(batch: i32, m: i32, n: i32, k: i32, a: usize, b: usize, c: 
 }
 
 /** C (+)= packed A · packed B, blocked over depth (KC) and rows (MB blocks of 4). */
-function packedProduct(pa: usize, pb: usize, c: usize, m: i32, n: i32, k: i32, accumulate: bool): void {
+export function packedProduct(pa: usize, pb: usize, c: usize, m: i32, n: i32, k: i32, accumulate: bool): void {
   const blocks = (m + 3) >> 2;
   const panels = (n + 7) >> 3;
   const ldc = <usize>n << 2;
@@ -140,7 +140,7 @@ function tile4x8(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, rows: i32,
 }
 
 /** Packs op(A) [m, k] into blocks of 4 rows, [k, 4] each, zero past row m. */
-function packA(a: usize, m: i32, k: i32, transA: bool, dst: usize): void {
+export function packA(a: usize, m: i32, k: i32, transA: bool, dst: usize): void {
   const blocks = (m + 3) >> 2;
   for (let q = 0; q < blocks; q++) {
     const i0 = q << 2;
@@ -200,7 +200,7 @@ function packA(a: usize, m: i32, k: i32, transA: bool, dst: usize): void {
 }
 
 /** Packs op(B) [k, n] into panels of 8 columns, [k, 8] each, zero past column n. */
-function packB(b: usize, k: i32, n: i32, transB: bool, dst: usize): void {
+export function packB(b: usize, k: i32, n: i32, transB: bool, dst: usize): void {
   const panels = (n + 7) >> 3;
   for (let p = 0; p < panels; p++) {
     const j0 = p << 3;
@@ -262,7 +262,7 @@ function packB(b: usize, k: i32, n: i32, transB: bool, dst: usize): void {
 }
 
 /** y[rows] (+)= M[rows, cols] · x[cols]: four dot products at a time. */
-function gemvRows(mat: usize, rows: i32, cols: i32, x: usize, y: usize, accumulate: bool): void {
+export function gemvRows(mat: usize, rows: i32, cols: i32, x: usize, y: usize, accumulate: bool): void {
   const rowBytes = <usize>cols << 2;
   let r = 0;
   for (; r + 4 <= rows; r += 4) {
@@ -308,7 +308,7 @@ function gemvRows(mat: usize, rows: i32, cols: i32, x: usize, y: usize, accumula
 }
 
 /** y[cols] (+)= x[rows] · M[rows, cols]: 32 (then 4, then 1) output columns held in registers. */
-function gemvCols(mat: usize, rows: i32, cols: i32, x: usize, y: usize, accumulate: bool): void {
+export function gemvCols(mat: usize, rows: i32, cols: i32, x: usize, y: usize, accumulate: bool): void {
   const rowBytes = <usize>cols << 2;
   let j = 0;
   for (; j + 32 <= cols; j += 32) {

@@ -5,6 +5,11 @@ export { gemm, gemmScratchBytes, peakMulAdd } from './gemm';
 export { unary, unaryGrad } from './unary';
 export { binary, where, stridedCopy } from './elementwise';
 export { reduce, axisCopy, gatherRows, im2col1d } from './reduce';
+export { barrier, gemmChunk, gemmPackA, gemmPackB } from './parallel';
+export { recurrenceForward, recurrenceBackward, recurrenceScratchBytes } from './recurrence';
+export { softmax, softmaxGrad } from './softmax';
+export { layerNorm, layerNormGrad } from './layernorm';
+export { adamStep } from './adam';
 
 /** End of the static data; the JS allocator starts above it. */
 export function heapBase(): usize {

@@ -99,4 +99,63 @@ export interface Backend {
 
   /** Backpropagation through time for `recurrenceForward`. */
   recurrenceBackward(args: RecurrenceGradArgs): void;
+
+  /**
+   * Scaled softmax along the last axis of x viewed as [rows, n], over the positions the mask
+   * leaves: with z = scale·x (rounded to float32, as a separate multiply would),
+   *   y[r, j] = exp(z[r, j] − m_r) / Σ_k exp(z[r, k] − m_r), k unmasked, m_r their maximum,
+   * with masked positions 0 and a row whose sum is 0 (everything masked) all zeros.
+   */
+  softmax(x: Float32Array, rows: number, n: number, scale: number, mask: SoftmaxMask | null, y: Float32Array): void;
+
+  /** The scaled softmax's vector-Jacobian product, per row: dx = scale·y ⊙ (g − Σⱼ gⱼ·yⱼ). */
+  softmaxGrad(y: Float32Array, g: Float32Array, rows: number, n: number, scale: number, dx: Float32Array): void;
+
+  /**
+   * Layer normalisation over the last axis of x viewed as [rows, n], PyTorch's biased variance:
+   *   y = (x − μ)·r·w + b, r = 1/√(σ² + eps), w and b [n] (1 and 0 when null).
+   * Saves μ and r per row ([rows] each) for the backward pass.
+   */
+  layerNorm(x: Float32Array, rows: number, n: number, weight: Float32Array | null, bias: Float32Array | null,
+    eps: number, y: Float32Array, mean: Float32Array, rstd: Float32Array): void;
+
+  /**
+   * Backward of `layerNorm` from the upstream gradient g [rows, n], with x̂ = (x − μ)·r:
+   *   dx = r·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)), ĝ = g ⊙ w;  dw = Σ_rows g ⊙ x̂;  db = Σ_rows g.
+   * dw and db (when given) are overwritten.
+   */
+  layerNormGrad(x: Float32Array, g: Float32Array, rows: number, n: number, weight: Float32Array | null,
+    mean: Float32Array, rstd: Float32Array, dx: Float32Array, dw: Float32Array | null, db: Float32Array | null): void;
+
+  /** One Adam / AdamW update of p in place, with m and v (see `AdamStep`), in float64 per element. */
+  adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, step: AdamStep): void;
+}
+
+/**
+ * Which positions a softmax skips: position (r, j) of x [rows, n] is masked when
+ * data[rowOffsets[r] + j·stride] ≠ 0. rowOffsets [rows] place each row's mask row (so any
+ * broadcast of a mask over x's leading axes is one table); stride is 1, or 0 for a mask that is
+ * constant along the row.
+ */
+export interface SoftmaxMask {
+  data: Float32Array;
+  rowOffsets: Int32Array;
+  stride: 0 | 1;
+}
+
+/**
+ * One Adam update's constants (torch.optim.Adam / AdamW). Per element, in float64:
+ *   x = p·decay;  gᵢ = g + l2·x;  m = β₁m + (1 − β₁)gᵢ;  v = β₂v + (1 − β₂)gᵢ²;
+ *   p = x − stepSize·m / (√v / bc2Sqrt + eps)
+ * with stepSize = lr/(1 − β₁ᵗ), bc2Sqrt = √(1 − β₂ᵗ); decay = 1 − lr·λ for AdamW (else 1),
+ * l2 = λ for Adam (else 0).
+ */
+export interface AdamStep {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  stepSize: number;
+  bc2Sqrt: number;
+  decay: number;
+  l2: number;
 }

@@ -2,9 +2,10 @@ import type { Backend } from './backend.js';
 import { referenceBackend } from './reference.js';
 import { loadWasmBackendSync } from './wasm/index.js';
 
-export type { Backend, BinaryOp, CellKind, GemmArgs, RecurrenceArgs, RecurrenceGradArgs, ReduceOp, UnaryOp } from './backend.js';
+export type { AdamStep, Backend, BinaryOp, CellKind, GemmArgs, RecurrenceArgs, RecurrenceGradArgs, ReduceOp, SoftmaxMask,
+  UnaryOp } from './backend.js';
 export { referenceBackend } from './reference.js';
-export { wasmBackend, loadWasmBackend, loadWasmBackendSync, supportedSimdVariants, type WasmBackend } from './wasm/index.js';
+export { wasmBackend, loadWasmBackend, loadWasmBackendSync, setThreads, supportedSimdVariants, type WasmBackend } from './wasm/index.js';
 
 /**
  * The one place the active backend is chosen. By default: the WebAssembly SIMD backend where

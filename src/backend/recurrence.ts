@@ -37,7 +37,8 @@ export function savedWidth(kind: CellKind): number {
  * Outputs:
  *   out    [B, T, H]    h at every real step, zero past a sequence's end
  *   states [B, T, S·H]  the carried state after each step (h, then c), in time order
- *   saved  [B, T, W·H]  activated gates (W = savedWidth), for the backward pass
+ *   saved  [B, T, W·H]  activated gates (W = savedWidth), for the backward pass; null when no
+ *                      backward pass will run (inference): the kernel then keeps them to itself
  */
 export interface RecurrenceArgs {
   kind: CellKind;
@@ -53,11 +54,12 @@ export interface RecurrenceArgs {
   reverse: boolean;
   out: Float32Array;
   states: Float32Array;
-  saved: Float32Array;
+  saved: Float32Array | null;
 }
 
 /** Gradients in: dOut [B, T, H], dhN and dcN [B, H]. Gradients out (overwritten): the rest. */
 export interface RecurrenceGradArgs extends RecurrenceArgs {
+  saved: Float32Array;
   dOut: Float32Array;
   dhN: Float32Array;
   dcN: Float32Array | null;
@@ -107,6 +109,7 @@ export function recurrenceForward(a: RecurrenceArgs, gemm: Gemm): void {
   const h = new Float32Array(B * H);
   const c = new Float32Array(B * H);
   const hh = new Float32Array(B * G * H); // h·W_hhᵀ (+ b_hh for the GRU)
+  const saved = a.saved ?? new Float32Array(B * T * W * H);
   for (let k = 0; k < T; k++) {
     const t = timeOf(a, k);
     previousState(a, k, 0, h);
@@ -130,10 +133,10 @@ export function recurrenceForward(a: RecurrenceArgs, gemm: Gemm): void {
           const go = sigmoid(a.xProj[x + 3 * H + j] + hh[g + 3 * H + j]);
           cNew = gf * c[b * H + j] + gi * gg;
           hNew = go * Math.tanh(cNew);
-          a.saved[sv + j] = gi;
-          a.saved[sv + H + j] = gf;
-          a.saved[sv + 2 * H + j] = gg;
-          a.saved[sv + 3 * H + j] = go;
+          saved[sv + j] = gi;
+          saved[sv + H + j] = gf;
+          saved[sv + 2 * H + j] = gg;
+          saved[sv + 3 * H + j] = go;
         } else if (kind === 'gru') {
           const bh = a.bHh; // a GRU without biases has none
           const hn = hh[g + 2 * H + j] + (bh ? bh[2 * H + j] : 0);
@@ -141,14 +144,14 @@ export function recurrenceForward(a: RecurrenceArgs, gemm: Gemm): void {
           const z = sigmoid(a.xProj[x + H + j] + hh[g + H + j] + (bh ? bh[H + j] : 0));
           const n = Math.tanh(a.xProj[x + 2 * H + j] + r * hn);
           hNew = (1 - z) * n + z * hp;
-          a.saved[sv + j] = r;
-          a.saved[sv + H + j] = z;
-          a.saved[sv + 2 * H + j] = n;
-          a.saved[sv + 3 * H + j] = hn;
+          saved[sv + j] = r;
+          saved[sv + H + j] = z;
+          saved[sv + 2 * H + j] = n;
+          saved[sv + 3 * H + j] = hn;
         } else {
           const pre = a.xProj[x + j] + hh[g + j];
           hNew = kind === 'rnn_tanh' ? Math.tanh(pre) : Math.max(pre, 0);
-          a.saved[sv + j] = hNew;
+          saved[sv + j] = hNew;
         }
         a.out[o + j] = on ? hNew : 0;
         a.states[st + j] = on ? hNew : hp;

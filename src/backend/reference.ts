@@ -1,4 +1,4 @@
-import type { Backend, BinaryOp, GemmArgs, ReduceOp, UnaryOp } from './backend.js';
+import type { AdamStep, Backend, BinaryOp, GemmArgs, ReduceOp, SoftmaxMask, UnaryOp } from './backend.js';
 import { recurrenceBackward, recurrenceForward } from './recurrence.js';
 
 /**
@@ -20,6 +20,11 @@ export const referenceBackend: Backend = {
   im2col1d,
   recurrenceForward: (args) => recurrenceForward(args, gemm),
   recurrenceBackward: (args) => recurrenceBackward(args, gemm),
+  softmax,
+  softmaxGrad,
+  layerNorm,
+  layerNormGrad,
+  adamStep,
 };
 
 function gemm(p: GemmArgs): void {
@@ -244,5 +249,99 @@ function im2col1d(x: Float32Array, cols: Float32Array, batch: number, cin: numbe
         }
       }
     }
+  }
+}
+
+// ---- fused primitives: each equals a composition of the kernels above (src/nn/functional.ts) ----
+
+/**
+ * Rounds as the composition F.softmaxExplicit does (every intermediate a float32 tensor, the
+ * row sum accumulated in float64), so the fused path and the composition agree to the last bit
+ * wherever exp does.
+ */
+function softmax(x: Float32Array, rows: number, n: number, scale: number, mask: SoftmaxMask | null,
+  y: Float32Array): void {
+  const f = Math.fround;
+  for (let r = 0; r < rows; r++) {
+    const base = r * n;
+    const masked = (j: number): boolean => mask !== null && mask.data[mask.rowOffsets[r] + j * mask.stride] !== 0;
+    const z = (j: number): number => f(x[base + j] * f(scale)); // a float32 scalar, as mul(x, scale) has
+    let m = -Infinity;
+    for (let j = 0; j < n; j++) {
+      const v = z(j);
+      if (!masked(j) && (v > m || Number.isNaN(v))) m = v;
+    }
+    const shift = m === -Infinity ? 0 : m; // a row with nothing unmasked stays finite
+    let sum = 0;
+    for (let j = 0; j < n; j++) {
+      const e = masked(j) ? 0 : f(Math.exp(f(z(j) - shift)));
+      y[base + j] = e;
+      sum += e;
+    }
+    const s = f(sum) === 0 ? 1 : f(sum);
+    for (let j = 0; j < n; j++) y[base + j] = y[base + j] / s;
+  }
+}
+
+function softmaxGrad(y: Float32Array, g: Float32Array, rows: number, n: number, scale: number, dx: Float32Array): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * n;
+    let dot = 0;
+    for (let j = 0; j < n; j++) dot += g[base + j] * y[base + j];
+    for (let j = 0; j < n; j++) dx[base + j] = Math.fround(scale) * y[base + j] * (g[base + j] - dot);
+  }
+}
+
+function layerNorm(x: Float32Array, rows: number, n: number, weight: Float32Array | null, bias: Float32Array | null,
+  eps: number, y: Float32Array, mean: Float32Array, rstd: Float32Array): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * n;
+    let sum = 0;
+    for (let j = 0; j < n; j++) sum += x[base + j];
+    const mu = sum / n;
+    let sq = 0;
+    for (let j = 0; j < n; j++) sq += (x[base + j] - mu) ** 2;
+    const rs = 1 / Math.sqrt(sq / n + eps);
+    mean[r] = mu;
+    rstd[r] = rs;
+    for (let j = 0; j < n; j++) {
+      y[base + j] = (x[base + j] - mu) * rs * (weight ? weight[j] : 1) + (bias ? bias[j] : 0);
+    }
+  }
+}
+
+function layerNormGrad(x: Float32Array, g: Float32Array, rows: number, n: number, weight: Float32Array | null,
+  mean: Float32Array, rstd: Float32Array, dx: Float32Array, dw: Float32Array | null, db: Float32Array | null): void {
+  dw?.fill(0);
+  db?.fill(0);
+  for (let r = 0; r < rows; r++) {
+    const base = r * n;
+    const xhat = (j: number): number => (x[base + j] - mean[r]) * rstd[r];
+    let sumG = 0;
+    let sumGX = 0;
+    for (let j = 0; j < n; j++) {
+      const gh = g[base + j] * (weight ? weight[j] : 1);
+      sumG += gh;
+      sumGX += gh * xhat(j);
+    }
+    for (let j = 0; j < n; j++) {
+      const gh = g[base + j] * (weight ? weight[j] : 1);
+      dx[base + j] = rstd[r] * (gh - sumG / n - xhat(j) * (sumGX / n));
+      if (dw) dw[j] += g[base + j] * xhat(j);
+      if (db) db[j] += g[base + j];
+    }
+  }
+}
+
+/** torch.optim.Adam / AdamW's update, in the order optim.ts documents. */
+function adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, a: AdamStep): void {
+  for (let i = 0; i < p.length; i++) {
+    const x = p[i] * a.decay;
+    const gi = g[i] + a.l2 * x;
+    const mi = a.beta1 * m[i] + (1 - a.beta1) * gi;
+    const vi = a.beta2 * v[i] + (1 - a.beta2) * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = x - (a.stepSize * mi) / (Math.sqrt(vi) / a.bc2Sqrt + a.eps);
   }
 }

@@ -1,21 +1,35 @@
 /**
  * Compositions of the primitives: no new gradients are written here. Each becomes a fused
- * kernel only where a benchmark shows the need.
+ * kernel only where a benchmark shows the need. Where one did (linear, softmax, layer norm: the
+ * GPT and batch-1 generation profiles), the composition stays here as `xExplicit`, the readable
+ * definition a test holds the fused primitive of src/ops/ to, and `x` makes the choice once.
  */
 import { SeqlabError } from '../errors.js';
 import { add, div, eq, mul, sub, type TensorLike } from '../ops/elementwise.js';
 import { indexSelect, type Indices, where } from '../ops/index-ops.js';
+import { layerNormLast } from '../ops/layer-norm.js';
+import { linear as fusedLinear } from '../ops/linear.js';
 import { matmul } from '../ops/matmul.js';
 import { max, mean, sum } from '../ops/reduce.js';
 import { reshape } from '../ops/shape-ops.js';
+import { maskFitsShape, softmaxLast } from '../ops/softmax.js';
 import { abs, exp, log, relu, sqrt } from '../ops/unary.js';
 import { normAxis, shapeStr } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /** y = x·Wᵀ + b: x [..., in], weight [out, in] (PyTorch's layout), bias [out] → [..., out]. */
-export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+export function linearExplicit(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
   const y = matmul(x, weight, true);
   return bias ? add(y, bias) : y;
+}
+
+/**
+ * `linearExplicit` as one fused primitive (ops/linear.ts: the GEMM accumulates onto the bias),
+ * which every layer uses: it saves an intermediate and a broadcast add per call, which is most
+ * of a batch-1 generation step's overhead. Tests hold it equal to the composition.
+ */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  return fusedLinear(x, weight, bias);
 }
 
 /** The row maximum as a constant shift; an all −∞ row shifts by 0 so it stays finite. */
@@ -29,12 +43,33 @@ function stableShift(x: Tensor, axis: number): Tensor {
  * `mask` ≠ 0 get weight 0. A row with every position masked gives all zeros, not NaN (PyTorch
  * gives NaN there): nothing to attend to contributes nothing.
  */
-export function softmax(x: Tensor, axis = -1, mask?: Tensor): Tensor {
+export function softmaxExplicit(x: Tensor, axis = -1, mask?: Tensor): Tensor {
   const a = normAxis(axis, x.rank);
   const z = mask ? where(mask, -Infinity, x) : x;
   const e = exp(sub(z, stableShift(z, a)));
   const s = sum(e, a, true);
   return div(e, where(eq(s, 0), 1, s));
+}
+
+/**
+ * `softmaxExplicit`, run as the fused primitive (ops/softmax.ts: one pass per row, no
+ * intermediates) along the last axis with a mask that broadcasts to x: attention's case. Any
+ * other axis, or a mask that would broadcast x itself, takes the composition.
+ */
+export function softmax(x: Tensor, axis = -1, mask?: Tensor): Tensor {
+  const last = normAxis(axis, x.rank) === x.rank - 1;
+  if (last && (!mask || maskFitsShape(mask, x.shape))) return softmaxLast(x, mask ?? null);
+  return softmaxExplicit(x, axis, mask);
+}
+
+/**
+ * softmax(scale·x) along the last axis, masked: attention's weights from raw scores, with the
+ * 1/√d scaling inside the fused kernel instead of a full-size multiply before it (and after it,
+ * in the backward pass). Composition: `softmax(mul(x, scale), -1, mask)`.
+ */
+export function scaledSoftmax(x: Tensor, scale: number, mask?: Tensor): Tensor {
+  if (x.rank > 0 && (!mask || maskFitsShape(mask, x.shape))) return softmaxLast(x, mask ?? null, scale);
+  return softmaxExplicit(mul(x, scale), -1, mask);
 }
 
 /** log Σ exp(x) along `axis`, shifted by the row max for stability. */
@@ -51,10 +86,21 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
 }
 
 /**
+ * Layer normalisation over the last axis, run as the fused primitive (ops/layer-norm.ts) when
+ * weight and bias are [n] vectors or absent (LayerNorm's case), else as `layerNormExplicit`.
+ */
+export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps = 1e-5): Tensor {
+  const n = x.shape[x.rank - 1];
+  const vector = (p: Tensor | null): boolean => !p || (p.rank === 1 && p.shape[0] === n);
+  if (x.rank > 0 && vector(weight) && vector(bias)) return layerNormLast(x, weight, bias, eps);
+  return layerNormExplicit(x, weight, bias, eps);
+}
+
+/**
  * Layer normalisation over the last axis: y = (x − μ) / √(σ² + eps) · weight + bias, with the
  * biased variance, as PyTorch's LayerNorm.
  */
-export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps = 1e-5): Tensor {
+export function layerNormExplicit(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps = 1e-5): Tensor {
   const mu = mean(x, -1, true);
   const xc = sub(x, mu);
   const variance = mean(mul(xc, xc), -1, true);

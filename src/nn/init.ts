@@ -1,17 +1,18 @@
+import { backend } from '../backend/index.js';
 import type { Rng } from '../tensor/random.js';
 import { numel, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /** A parameter drawn from U(−bound, bound), PyTorch's default for Linear, RNNs and Conv1d. */
 export function uniformParam(shape: Shape, bound: number, rng: Rng): Tensor {
-  const data = new Float32Array(numel(shape));
+  const data = backend().alloc(numel(shape)); // in the backend's memory: kernels read weights in place
   for (let i = 0; i < data.length; i++) data[i] = rng.uniform(-bound, bound);
   return new Tensor(data, shape, { requiresGrad: true });
 }
 
 /** A parameter drawn from N(0, std²), PyTorch's default for Embedding (std 1). */
 export function normalParam(shape: Shape, std: number, rng: Rng): Tensor {
-  const data = new Float32Array(numel(shape));
+  const data = backend().alloc(numel(shape)); // in the backend's memory: kernels read weights in place
   for (let i = 0; i < data.length; i++) data[i] = std * rng.normal();
   return new Tensor(data, shape, { requiresGrad: true });
 }
@@ -22,6 +23,6 @@ export function xavierUniformParam(shape: readonly [number, number], rng: Rng): 
 }
 
 export function constantParam(shape: Shape, value: number): Tensor {
-  const data = new Float32Array(numel(shape)).fill(value);
+  const data = backend().alloc(numel(shape)).fill(value);
   return new Tensor(data, shape, { requiresGrad: true });
 }

@@ -3,7 +3,7 @@
  */
 import { SeqlabError } from '../errors.js';
 import { dropout } from '../ops/dropout.js';
-import { add, mul } from '../ops/elementwise.js';
+import { add } from '../ops/elementwise.js';
 import { matmul } from '../ops/matmul.js';
 import { permute, reshape, slice } from '../ops/shape-ops.js';
 import { traceValue, tracing } from '../inspect/trace.js';
@@ -11,7 +11,7 @@ import type { Rng } from '../tensor/random.js';
 import { shapeStr } from '../tensor/shape.js';
 import { type Tensor, zeros } from '../tensor/tensor.js';
 import { checkMask } from './attention.js';
-import { linear, softmax } from './functional.js';
+import { linear, scaledSoftmax } from './functional.js';
 import { constantParam, xavierUniformParam } from './init.js';
 import { Linear } from './layers.js';
 import { Module } from './module.js';
@@ -136,8 +136,8 @@ export class MultiHeadAttention extends Module {
     const tk = kv.k.shape[2];
     checkMask(masks.attnMask, [tq, tk], 'MultiHeadAttention attnMask');
     checkMask(masks.keyPaddingMask, [batch, tk], 'MultiHeadAttention keyPaddingMask');
-    const scores = mul(matmul(q, kv.k, true), 1 / Math.sqrt(dh)); // [B, H, Tq, Dh]·[B, H, Tk, Dh]ᵀ → [B, H, Tq, Tk]
-    const weights = softmax(scores, -1, combineMasks(masks, batch));
+    const scores = matmul(q, kv.k, true); // [B, H, Tq, Dh]·[B, H, Tk, Dh]ᵀ → [B, H, Tq, Tk]
+    const weights = scaledSoftmax(scores, 1 / Math.sqrt(dh), combineMasks(masks, batch)); // softmax(scores/√Dh)
     if (tracing()) traceValue(this, 'attn', weights);
     const dropped = dropout(weights, this.dropout, this._rng, this.training);
     const heads = matmul(dropped, kv.v); // [B, H, Tq, Tk]·[B, H, Tk, Dh] → [B, H, Tq, Dh]

@@ -1,7 +1,7 @@
 import { backend, type CellKind } from '../backend/index.js';
 import { gateCount, savedWidth, stateCount } from '../backend/recurrence.js';
-import { SeqlabError } from '../errors.js';
-import { record } from '../tensor/autograd.js';
+import { assert, SeqlabError } from '../errors.js';
+import { isRecording, record } from '../tensor/autograd.js';
 import { shapeStr } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { reshape, slice } from './shape-ops.js';
@@ -22,7 +22,8 @@ export interface RecurrenceResult {
  *   bHh [G·H] (GRU only), h0 and c0 [B, H] → output [B, T, H], hN and cN [B, H].
  * Backward is backpropagation through time in one kernel (backend `recurrenceBackward`).
  * Internally the outputs travel as one tensor [B, T + S, H] (steps, then hN, then cN) so the
- * single-output autograd can carry them; the slices below hand them out.
+ * single-output autograd can carry them; the slices below hand them out. Without a graph to
+ * record (inference, e.g. generating one token at a time) they are handed out directly.
  */
 export function recurrence(kind: CellKind, xProj: Tensor, wHh: Tensor, bHh: Tensor | null, h0: Tensor, c0: Tensor | null,
   lengths: readonly number[] | null, reverse: boolean): RecurrenceResult {
@@ -33,35 +34,44 @@ export function recurrence(kind: CellKind, xProj: Tensor, wHh: Tensor, bHh: Tens
   if (xProj.rank !== 3 || xProj.shape[2] !== G * H || wHh.shape[0] !== G * H) {
     throw new SeqlabError(`recurrence: xProj ${shapeStr(xProj.shape)} and weight_hh ${shapeStr(wHh.shape)} do not fit a ${kind} of ${H} units`);
   }
-  const lens = lengths ? Int32Array.from(lengths) : null;
+  const inputs = [xProj, wHh, h0, ...(bHh ? [bHh] : []), ...(c0 ? [c0] : [])];
+  const graph = isRecording() && inputs.some((t) => t.requiresGrad);
   const args = {
     kind, batch: B, steps: T, hidden: H, xProj: xProj.data, wHh: wHh.data, bHh: bHh?.data ?? null,
-    h0: h0.data, c0: c0?.data ?? null, lengths: lens, reverse,
-    out: backend().alloc(B * T * H), states: backend().alloc(B * T * S * H), saved: backend().alloc(B * T * savedWidth(kind) * H),
+    h0: h0.data, c0: c0?.data ?? null, lengths: lengths ? Int32Array.from(lengths) : null, reverse,
+    out: backend().alloc(B * T * H), states: backend().alloc(B * T * S * H),
+    saved: graph ? backend().alloc(B * T * savedWidth(kind) * H) : null, // only backward reads the gates
   };
   backend().recurrenceForward(args);
-  const packed = backend().alloc(B * (T + S) * H);
   const last = reverse ? 0 : T - 1;
-  for (let b = 0; b < B; b++) {
-    packed.set(args.out.subarray(b * T * H, (b + 1) * T * H), b * (T + S) * H);
-    for (let s = 0; s < S; s++) {
-      const src = ((b * T + last) * S + s) * H;
-      packed.set(args.states.subarray(src, src + H), (b * (T + S) + T + s) * H);
-    }
+  // states [B, T, S, H] → the state s after each sequence's last step, as rows of `into` [B, n, H]
+  // at index `at`.
+  const final = (s: number, into: Float32Array, n: number, at: number): void =>
+    backend().axisCopy(args.states, T * S, last * S + s, into, n, at, B, 1, H, false);
+  if (!graph) {
+    // Inference (generating one token at a time): no graph, so no packed tensor to carry it.
+    const op = `${kind}_sequence`;
+    const [hN, cN] = [0, 1].slice(0, S).map((s) => {
+      const data = backend().alloc(B * H);
+      final(s, data, 1, 0);
+      return new Tensor(data, [B, H], { op });
+    });
+    return { output: new Tensor(args.out, [B, T, H], { op }), hN, cN: cN ?? null };
   }
-  const inputs = [xProj, wHh, h0, ...(bHh ? [bHh] : []), ...(c0 ? [c0] : [])];
+  const packed = backend().alloc(B * (T + S) * H); // [B, T + S, H]: steps, then hN, then cN
+  backend().axisCopy(args.out, T, 0, packed, T + S, 0, B, T, H, false);
+  for (let s = 0; s < S; s++) final(s, packed, T + S, T + s);
   const all = record(packed, [B, T + S, H], `${kind}_sequence`, inputs, (g) => {
     const dOut = backend().alloc(B * T * H);
     const dhN = backend().alloc(B * H);
     const dcN = S > 1 ? backend().alloc(B * H) : null;
-    for (let b = 0; b < B; b++) {
-      const base = b * (T + S) * H;
-      dOut.set(g.data.subarray(base, base + T * H), b * T * H);
-      dhN.set(g.data.subarray(base + T * H, base + (T + 1) * H), b * H);
-      if (dcN) dcN.set(g.data.subarray(base + (T + 1) * H, base + (T + 2) * H), b * H);
-    }
+    backend().axisCopy(g.data, T + S, 0, dOut, T, 0, B, T, H, false);
+    backend().axisCopy(g.data, T + S, T, dhN, 1, 0, B, 1, H, false);
+    if (dcN) backend().axisCopy(g.data, T + S, T + 1, dcN, 1, 0, B, 1, H, false);
+    const saved = args.saved;
+    assert(saved, 'recurrence: the gates were not saved for backward');
     const grads = {
-      ...args, dOut, dhN, dcN, dxProj: backend().alloc(xProj.size), dwHh: backend().alloc(wHh.size),
+      ...args, saved, dOut, dhN, dcN, dxProj: backend().alloc(xProj.size), dwHh: backend().alloc(wHh.size),
       dbHh: bHh ? backend().alloc(bHh.size) : null, dh0: backend().alloc(B * H), dc0: c0 ? backend().alloc(B * H) : null,
     };
     backend().recurrenceBackward(grads);

@@ -1,3 +1,4 @@
+import { backend } from '../backend/index.js';
 import { SeqlabError } from '../errors.js';
 import { Module } from '../nn/module.js';
 import { noGrad } from '../tensor/autograd.js';
@@ -154,7 +155,7 @@ export abstract class Optimizer {
         let st = this.state.get(name);
         if (!st) {
           const buffers: Record<string, Float32Array> = {};
-          for (const b of this.bufferNames()) buffers[b] = new Float32Array(p.size);
+          for (const b of this.bufferNames()) buffers[b] = backend().alloc(p.size); // zeroed, beside the kernels
           st = { step: 0, buffers };
           this.state.set(name, st);
         }
@@ -212,7 +213,10 @@ export abstract class Optimizer {
     this.state.clear();
     for (const [name, st] of state.params) {
       const buffers: Record<string, Float32Array> = {};
-      for (const b of expected) buffers[b] = Float32Array.from(st.buffers[b]);
+      for (const b of expected) {
+        buffers[b] = backend().alloc(st.buffers[b].length);
+        buffers[b].set(st.buffers[b]);
+      }
       this.state.set(name, { step: st.step, buffers });
     }
     this.steps = state.steps;
@@ -296,24 +300,20 @@ abstract class AdamFamily extends Optimizer {
     return ['exp_avg', 'exp_avg_sq'];
   }
 
+  /**
+   * The per-element loop is the backend's `adamStep` (the reference backend spells it out, the
+   * WebAssembly one runs it two float64 lanes at a time, bitwise equal).
+   */
   protected update(p: Float32Array, g: Float32Array, st: ParamState): void {
-    const { betas: [b1, b2], eps, weightDecay } = this.config;
+    const { betas: [beta1, beta2], eps, weightDecay } = this.config;
     const lr = this.lr;
-    const m = st.buffers.exp_avg;
-    const v = st.buffers.exp_avg_sq;
-    const stepSize = lr / (1 - b1 ** st.step);
-    const bc2Sqrt = Math.sqrt(1 - b2 ** st.step);
-    const decay = this.decoupled ? 1 - lr * weightDecay : 1;
-    const l2 = this.decoupled ? 0 : weightDecay;
-    for (let i = 0; i < p.length; i++) {
-      const x = p[i] * decay;
-      const gi = g[i] + l2 * x;
-      const mi = b1 * m[i] + (1 - b1) * gi;
-      const vi = b2 * v[i] + (1 - b2) * gi * gi;
-      m[i] = mi;
-      v[i] = vi;
-      p[i] = x - (stepSize * mi) / (Math.sqrt(vi) / bc2Sqrt + eps);
-    }
+    backend().adamStep(p, g, st.buffers.exp_avg, st.buffers.exp_avg_sq, {
+      beta1, beta2, eps,
+      stepSize: lr / (1 - beta1 ** st.step),
+      bc2Sqrt: Math.sqrt(1 - beta2 ** st.step),
+      decay: this.decoupled ? 1 - lr * weightDecay : 1,
+      l2: this.decoupled ? 0 : weightDecay,
+    });
   }
 }
 

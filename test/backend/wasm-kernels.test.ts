@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BinaryOp, CellKind, GemmArgs, RecurrenceGradArgs, ReduceOp, UnaryOp } from '../../src/backend/backend.js';
-import { gateCount, savedWidth, stateCount } from '../../src/backend/recurrence.js';
+import type { BinaryOp, GemmArgs, ReduceOp, UnaryOp } from '../../src/backend/backend.js';
 import { referenceBackend as reference } from '../../src/backend/reference.js';
 import { createWasmBackend, loadWasmBackend, loadWasmBackendSync, wasmBackend, type WasmBackend }
   from '../../src/backend/wasm/index.js';
@@ -361,51 +360,6 @@ describe.each(variants)('wasm kernels, %s build', (variant) => {
       expectSame(cols, colsExpected, `${label} cols`);
     }
   });
-});
-
-/** Random arguments for one direction of a recurrent layer, forward and backward, in `w`'s heap. */
-function recurrenceCase(w: WasmBackend, rng: Rng, kind: CellKind, lengths: number[] | null,
-  reverse: boolean): RecurrenceGradArgs {
-  const [B, T, H] = [3, 5, 7];
-  const [G, S, W] = [gateCount(kind), stateCount(kind), savedWidth(kind)];
-  const u = (n: number): Float32Array => uniform(rng, w, n);
-  const z = (n: number): Float32Array => w.alloc(n);
-  return {
-    kind, batch: B, steps: T, hidden: H, reverse, lengths: lengths ? Int32Array.from(lengths) : null,
-    xProj: u(B * T * G * H), wHh: u(G * H * H), bHh: kind === 'gru' ? u(G * H) : null, h0: u(B * H),
-    c0: kind === 'lstm' ? u(B * H) : null, out: z(B * T * H), states: z(B * T * S * H), saved: z(B * T * W * H),
-    dOut: u(B * T * H), dhN: u(B * H), dcN: kind === 'lstm' ? u(B * H) : null, dxProj: z(B * T * G * H),
-    dwHh: z(G * H * H), dbHh: kind === 'gru' ? z(G * H) : null, dh0: z(B * H), dc0: kind === 'lstm' ? z(B * H) : null,
-  };
-}
-
-/** A deep copy into plain arrays, for the reference run. */
-function copyCase(c: RecurrenceGradArgs): RecurrenceGradArgs {
-  const copy = { ...c } as Record<string, unknown>;
-  for (const [key, value] of Object.entries(c)) if (value instanceof Float32Array) copy[key] = Float32Array.from(value);
-  return copy as unknown as RecurrenceGradArgs;
-}
-
-describe.each(variants)('wasm recurrence kernels, %s build', (variant) => {
-  const w = backendFor(variant);
-  const KINDS: CellKind[] = ['rnn_tanh', 'rnn_relu', 'gru', 'lstm'];
-  for (const kind of KINDS) {
-    it(`${kind}: forward and backpropagation through time equal the reference`, () => {
-      const rng = new Rng(110 + KINDS.indexOf(kind));
-      for (const [lengths, reverse] of [[null, false], [[5, 3, 1], false], [[5, 2, 4], true]] as const) {
-        const mine = recurrenceCase(w, rng, kind, lengths ? [...lengths] : null, reverse);
-        const theirs = copyCase(mine);
-        w.recurrenceForward(mine);
-        reference.recurrenceForward(theirs);
-        w.recurrenceBackward(mine);
-        reference.recurrenceBackward(theirs);
-        for (const key of ['out', 'states', 'saved', 'dxProj', 'dwHh', 'dbHh', 'dh0', 'dc0'] as const) {
-          const [a, b] = [mine[key], theirs[key]];
-          if (a && b) expectClose(a, b, (i) => 1e-5 * Math.max(1, Math.abs(b[i])), `${kind} ${key} ${lengths} ${reverse}`);
-        }
-      }
-    });
-  }
 });
 
 describe('loading', () => {

@@ -3,7 +3,7 @@ import { GruCell, LstmCell, type RecurrentCell, RnnCell } from '../../src/nn/cel
 import { scan } from '../../src/nn/scan.js';
 import { add, mul, sum } from '../../src/ops/index.js';
 import { recurrence } from '../../src/ops/recurrence.js';
-import { backward, Rng, type Tensor } from '../../src/tensor/index.js';
+import { backward, noGrad, Rng, type Tensor } from '../../src/tensor/index.js';
 import { gradCheck, rand } from '../helpers/check-op.js';
 import type { CellKind } from '../../src/backend/index.js';
 
@@ -80,6 +80,29 @@ describe('fused recurrence gradients match finite differences', () => {
       }, [rand([B, T, cell.gateCount * H], 6), rand([cell.gateCount * H, H], 7, -0.5, 0.5), rand([B, H], 8), rand([cell.gateCount * H], 9)].slice(0, 4),
       // ReLU has a kink at 0: a smaller step keeps finite differences on one side of it.
       { atol: 3e-3, eps: kind === 'rnn_relu' ? 1e-3 : 1e-2 });
+    });
+  }
+});
+
+describe('fused recurrence without a graph (inference)', () => {
+  for (const kind of KINDS) {
+    it(`${kind}: the same output and final states as with one, and nothing recorded`, () => {
+      const cell = makeCell(kind);
+      const x = rand([B, T, IN], 21);
+      const h0 = rand([B, H], 22);
+      const c0 = kind === 'lstm' ? rand([B, H], 23) : null;
+      for (const [lengths, reverse] of [[null, false], [[5, 3, 1], true]] as const) {
+        const lens = lengths ? [...lengths] : null;
+        for (const p of cell.parameters()) p.requiresGrad = true;
+        const recorded = fused(kind, cell, x, h0, c0, lens, reverse);
+        const free = noGrad(() => fused(kind, cell, x, h0, c0, lens, reverse));
+        expect(free.output.requiresGrad).toBe(false);
+        expect(Array.from(free.output.data)).toEqual(Array.from(recorded.output.data));
+        expect(Array.from(free.hN.data)).toEqual(Array.from(recorded.hN.data));
+        if (kind === 'lstm') expect(Array.from(free.cN!.data)).toEqual(Array.from(recorded.cN!.data));
+        else expect(free.cN).toBeNull();
+        expect(free.hN.shape).toEqual([B, H]);
+      }
     });
   }
 });

@@ -232,6 +232,6 @@ describe('safetensors corrupt input', () => {
     const model = new Tiny(2);
     const before = model.parameters().map((p) => Float32Array.from(p.data));
     expect(() => loadModelBytes(model, saveModelBytes(new Tiny(1, 5, 4, 2)))).toThrow(SeqlabError);
-    expect(model.parameters().map((p) => p.data)).toEqual(before);
+    expect(model.parameters().map((p) => [...p.data])).toEqual(before.map((b) => [...b]));
   });
 });

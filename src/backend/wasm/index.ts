@@ -2,6 +2,7 @@ import type { Backend } from '../backend.js';
 import { WASM_BINARIES } from './binaries.generated.js';
 import { DEFAULT_HEAP, DEFAULT_UNSHARED_MAX_BYTES, type HeapOptions, type HeapStats, WasmHeap } from './heap.js';
 import { type KernelExports, makeKernels } from './kernels.js';
+import { WasmThreads } from './threads.js';
 
 export type { HeapOptions, HeapStats } from './heap.js';
 
@@ -33,6 +34,10 @@ export interface WasmBackend extends Backend {
   owns(a: Float32Array): boolean;
   /** Runs the SIMD multiply-add ceiling loop (96 flops per iteration); returns a checksum. */
   peakMulAdd(iters: number): number;
+  /** Threads (the caller included) that large GEMMs use: 1 until setThreads (threads.ts). */
+  readonly threads: number;
+  /** Uses n threads for large GEMMs; resolves with the count in use (1 where threads cannot run). */
+  setThreads(n: number): Promise<number>;
 }
 
 const PAGE = 65536;
@@ -114,6 +119,7 @@ function imports(memory: WebAssembly.Memory): WebAssembly.Imports {
 function assemble(p: Plan, instance: WebAssembly.Instance): WasmBackend {
   const k = instance.exports as unknown as KernelExports;
   const heap = new WasmHeap(p.memory, p.shared, k.heapBase(), p.heap);
+  const threads = new WasmThreads(instance.exports, heap, p.bytes);
   return {
     name: 'wasm',
     variant: p.variant,
@@ -121,7 +127,11 @@ function assemble(p: Plan, instance: WebAssembly.Instance): WasmBackend {
     heapStats: () => heap.stats(),
     owns: (a) => heap.owns(a),
     peakMulAdd: (iters) => k.peakMulAdd(iters, 1),
-    ...makeKernels(k, heap),
+    get threads() {
+      return threads.count;
+    },
+    setThreads: (n) => threads.setThreads(n),
+    ...makeKernels({ ...k, gemm: threads.gemm }, heap), // large GEMMs run across the threads
   };
 }
 
@@ -148,6 +158,14 @@ export async function loadWasmBackend(): Promise<WasmBackend> {
     shared.instance ??= made;
   }
   return shared.instance;
+}
+
+/**
+ * Threads for the default instance's large GEMMs (`--threads N`): n − 1 workers beside the
+ * caller, 1 to stop them. Resolves with the count in use; see threads.ts.
+ */
+export async function setThreads(n: number): Promise<number> {
+  return (await loadWasmBackend()).setThreads(n);
 }
 
 /** The synchronous `loadWasmBackend`, for Node and workers. */
@@ -180,4 +198,9 @@ export const wasmBackend: Backend = {
     lazy().im2col1d(x, cols, batch, cin, len, kernel, padding, dilation, transpose),
   recurrenceForward: (args) => lazy().recurrenceForward(args),
   recurrenceBackward: (args) => lazy().recurrenceBackward(args),
+  softmax: (x, rows, n, scale, mask, y) => lazy().softmax(x, rows, n, scale, mask, y),
+  softmaxGrad: (y, g, rows, n, scale, dx) => lazy().softmaxGrad(y, g, rows, n, scale, dx),
+  layerNorm: (x, rows, n, w, b, eps, y, mean, rstd) => lazy().layerNorm(x, rows, n, w, b, eps, y, mean, rstd),
+  layerNormGrad: (x, g, rows, n, w, mean, rstd, dx, dw, db) => lazy().layerNormGrad(x, g, rows, n, w, mean, rstd, dx, dw, db),
+  adamStep: (p, g, m, v, step) => lazy().adamStep(p, g, m, v, step),
 };

@@ -1,5 +1,6 @@
-import type { Backend, BinaryOp, GemmArgs, ReduceOp, UnaryOp } from '../backend.js';
-import { recurrenceBackward, recurrenceForward } from '../recurrence.js';
+import type { AdamStep, Backend, BinaryOp, CellKind, GemmArgs, RecurrenceArgs, RecurrenceGradArgs, ReduceOp,
+  SoftmaxMask, UnaryOp } from '../backend.js';
+import { gateCount, savedWidth, stateCount } from '../recurrence.js';
 import { referenceBackend as reference } from '../reference.js';
 import type { WasmHeap } from './heap.js';
 
@@ -33,6 +34,22 @@ export interface KernelExports {
     scatterAdd: number): void;
   im2col1d(x: number, cols: number, batch: number, cin: number, len: number, kernel: number, padding: number,
     dilation: number, transpose: number): void;
+  recurrenceScratchBytes(kind: number, batch: number, steps: number, hidden: number, backward: number): number;
+  recurrenceForward(kind: number, batch: number, steps: number, hidden: number, xProj: number, wHh: number,
+    bHh: number, h0: number, c0: number, lengths: number, reverse: number, out: number, states: number,
+    saved: number, scratch: number): void;
+  recurrenceBackward(kind: number, batch: number, steps: number, hidden: number, wHh: number, h0: number,
+    c0: number, lengths: number, reverse: number, states: number, saved: number, dOut: number, dhN: number,
+    dcN: number, dxProj: number, dwHh: number, dbHh: number, dh0: number, dc0: number, scratch: number): void;
+  softmax(x: number, rows: number, n: number, scale: number, mask: number, rowOffsets: number, maskStride: number,
+    y: number): void;
+  softmaxGrad(y: number, g: number, rows: number, n: number, scale: number, dx: number): void;
+  layerNorm(x: number, rows: number, n: number, w: number, b: number, eps: number, y: number, mean: number,
+    rstd: number): void;
+  layerNormGrad(x: number, g: number, rows: number, n: number, w: number, mean: number, rstd: number, dx: number,
+    dw: number, db: number): void;
+  adamStep(p: number, g: number, m: number, v: number, n: number, beta1: number, c1: number, beta2: number, c2: number,
+    eps: number, stepSize: number, bc2Sqrt: number, decay: number, l2: number): void;
   heapBase(): number;
   metaAddress(): number;
   relaxed(): number;
@@ -44,6 +61,7 @@ const UNARY: Record<UnaryOp, number> = {
 };
 const BINARY: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, max: 5, eq: 6, gt: 7, lt: 8 };
 const REDUCE: Record<ReduceOp, number> = { sum: 0, max: 1 };
+const CELL: Record<CellKind, number> = { rnn_tanh: 0, rnn_relu: 1, gru: 2, lstm: 3 };
 
 /** i32 slots in the module's meta area (512 bytes): shape and up to 3 stride arrays of rank 32. */
 const META_INTS = 128;
@@ -78,6 +96,15 @@ function extent(shape: readonly number[], strides: readonly number[]): number {
  */
 export function mergeAxes(shape: readonly number[], strides: readonly (readonly number[])[]):
   { shape: number[]; strides: number[][] } {
+  // The common case first, without building arrays per axis: every operand dense, row-major.
+  let total = 1;
+  let dense = true;
+  for (let ax = shape.length - 1; ax >= 0 && dense; ax--) {
+    if (shape[ax] === 1) continue;
+    for (let t = 0; t < strides.length; t++) dense &&= strides[t][ax] === total;
+    total *= shape[ax];
+  }
+  if (dense && total > 1) return { shape: [total], strides: strides.map(() => [1]) };
   const dims: number[] = [];
   const st: number[][] = strides.map(() => []);
   for (let ax = shape.length - 1; ax >= 0; ax--) {
@@ -109,22 +136,25 @@ class Staging {
    * be had. Off-heap inputs are copied in now, off-heap outputs are copied back by finish().
    */
   place(operands: readonly Operand[], extraBytes = 0): number[] | null {
-    this.pending.length = 0;
+    // Plain loops: this runs for every kernel call, and batch-1 generation makes thousands a second.
+    if (this.pending.length > 0) this.pending.length = 0;
     let need = align(extraBytes);
-    const at = operands.map(([data, count]) => {
-      const p = this.heap.addressOf(data);
-      if (p < 0) need += align(count * 4);
-      return p;
-    });
+    const at = new Array<number>(operands.length + 1);
+    for (let i = 0; i < operands.length; i++) {
+      const p = this.heap.addressOf(operands[i][0]);
+      if (p < 0) need += align(operands[i][1] * 4);
+      at[i] = p;
+    }
     if (need === 0) {
-      at.push(0);
+      at[operands.length] = 0;
       return at;
     }
     const base = this.heap.scratch(need);
     if (base < 0) return null;
     let cursor = base;
-    operands.forEach(([data, count, mode], i) => {
-      if (at[i] >= 0) return;
+    for (let i = 0; i < operands.length; i++) {
+      if (at[i] >= 0) continue;
+      const [data, count, mode] = operands[i];
       at[i] = cursor;
       if (mode !== OUT && count > 0) {
         const view = data instanceof Int32Array ? this.heap.ints(cursor, count) : this.heap.floats(cursor, count);
@@ -132,37 +162,179 @@ class Staging {
       }
       if (mode !== IN) this.pending.push({ data, count, at: cursor });
       cursor += align(count * 4);
-    });
-    at.push(cursor);
+    }
+    at[operands.length] = cursor;
     return at;
   }
 
   finish(): void {
+    if (this.pending.length === 0) return;
     for (const { data, count, at } of this.pending) data.set(this.heap.floats(at, count));
     this.pending.length = 0;
   }
 }
 
+/** An optional operand: absent ones get address 0, which no heap block or scratch has. */
+const opt = (data: Float32Array | Int32Array | null, count: number, mode: Mode): Operand | null =>
+  (data ? [data, count, mode] : null);
+
+/**
+ * Sizes of a recurrence call, or null when the wasm kernel cannot take it (sizes that are not
+ * counts, an empty batch, sequence or layer, or an array shorter than the shapes imply); the
+ * reference runs those.
+ */
+function recurrenceSize(a: RecurrenceArgs | RecurrenceGradArgs):
+  { B: number; T: number; H: number; GH: number; S: number; W: number } | null {
+  const { batch: B, steps: T, hidden: H } = a;
+  if (![B, T, H].every(isCount) || B === 0 || T === 0 || H === 0) return null;
+  const GH = gateCount(a.kind) * H;
+  const S = stateCount(a.kind);
+  const W = savedWidth(a.kind);
+  const fits = (x: Float32Array | Int32Array | null, n: number): boolean => x === null || x.length >= n;
+  const ok = fits(a.xProj, B * T * GH) && fits(a.wHh, GH * H) && fits(a.bHh, GH) && fits(a.h0, B * H) &&
+    fits(a.c0, B * H) && fits(a.lengths, B) && fits(a.out, B * T * H) && fits(a.states, B * T * S * H) &&
+    fits(a.saved, B * T * W * H);
+  if (!ok) return null;
+  if ('dOut' in a && !(fits(a.dOut, B * T * H) && fits(a.dhN, B * H) && fits(a.dcN, B * H) &&
+    fits(a.dxProj, B * T * GH) && fits(a.dwHh, GH * H) && fits(a.dbHh, GH) && fits(a.dh0, B * H) &&
+    fits(a.dc0, B * H))) return null;
+  return { B, T, H, GH, S, W };
+}
+
+/** Whether every row offset of a softmax mask, and every position it implies, lies inside its data. */
+function maskFits(mask: SoftmaxMask, rows: number, n: number): boolean {
+  if (mask.rowOffsets.length < rows || (mask.stride !== 0 && mask.stride !== 1)) return false;
+  const span = n === 0 ? 0 : (n - 1) * mask.stride + 1;
+  for (let r = 0; r < rows; r++) {
+    const o = mask.rowOffsets[r];
+    if (!(o >= 0 && o + span <= mask.data.length)) return false;
+  }
+  return true;
+}
+
 /** Builds the Backend over one instantiated kernel module and its heap. */
 export function makeKernels(k: KernelExports, heap: WasmHeap): Omit<Backend, 'name'> {
   const stage = new Staging(heap);
+
+  /** `stage.place` over operands some of which are absent (address 0); the last address is scratch. */
+  const placeSome = (operands: readonly (Operand | null)[], extraBytes: number): number[] | null => {
+    const at = stage.place(operands.filter((o): o is Operand => o !== null), extraBytes);
+    if (!at) return null;
+    let i = 0;
+    const out = operands.map((o) => (o ? at[i++] : 0));
+    out.push(at[at.length - 1]);
+    return out;
+  };
   const metaAt = k.metaAddress();
   const meta = heap.ints(metaAt, META_INTS);
 
   /** Writes shape and strides (rank ≤ MAX_RANK, checked by the caller) into the meta area. */
   const writeMeta = (walk: { shape: number[]; strides: number[][] }): void => {
     const rank = walk.shape.length;
-    meta.set(walk.shape, 0);
-    walk.strides.forEach((s, t) => meta.set(s, (t + 1) * rank));
+    for (let i = 0; i < rank; i++) meta[i] = walk.shape[i];
+    for (let t = 0; t < walk.strides.length; t++) {
+      const s = walk.strides[t];
+      for (let i = 0; i < rank; i++) meta[(t + 1) * rank + i] = s[i];
+    }
   };
 
   const kernels: Omit<Backend, 'name'> = {
     alloc: (n) => heap.alloc(n),
 
-    // The orchestration of recurrence.ts with this backend's GEMM; the pointwise gate maths
-    // stays in JS for now (about two thirds of the time at workload A's size).
-    recurrenceForward: (args) => recurrenceForward(args, (p) => kernels.gemm(p)),
-    recurrenceBackward: (args) => recurrenceBackward(args, (p) => kernels.gemm(p)),
+    // The whole sequence in one call (assembly/recurrence.ts): per-step GEMMs, gate maths and
+    // every temporary stay in WebAssembly.
+    recurrenceForward(a: RecurrenceArgs): void {
+      const size = recurrenceSize(a);
+      if (!size) return reference.recurrenceForward(a);
+      const { B, T, H, GH, S, W } = size;
+      const extra = k.recurrenceScratchBytes(CELL[a.kind], B, T, H, 0) >>> 0;
+      const at = placeSome([[a.xProj, B * T * GH, IN], [a.wHh, GH * H, IN], opt(a.bHh, GH, IN), [a.h0, B * H, IN],
+        opt(a.c0, B * H, IN), opt(a.lengths, B, IN), [a.out, B * T * H, OUT], [a.states, B * T * S * H, OUT],
+        opt(a.saved, B * T * W * H, OUT)], extra);
+      if (!at) return reference.recurrenceForward(a);
+      k.recurrenceForward(CELL[a.kind], B, T, H, at[0], at[1], at[2], at[3], at[4], at[5], +a.reverse, at[6], at[7],
+        at[8], at[9]);
+      stage.finish();
+    },
+
+    recurrenceBackward(a: RecurrenceGradArgs): void {
+      const size = recurrenceSize(a);
+      if (!size) return reference.recurrenceBackward(a);
+      const { B, T, H, GH, S, W } = size;
+      const extra = k.recurrenceScratchBytes(CELL[a.kind], B, T, H, 1) >>> 0;
+      const at = placeSome([[a.wHh, GH * H, IN], [a.h0, B * H, IN], opt(a.c0, B * H, IN), opt(a.lengths, B, IN),
+        [a.states, B * T * S * H, IN], [a.saved, B * T * W * H, IN], [a.dOut, B * T * H, IN], [a.dhN, B * H, IN],
+        opt(a.dcN, B * H, IN), [a.dxProj, B * T * GH, OUT], [a.dwHh, GH * H, OUT], opt(a.dbHh, GH, OUT),
+        [a.dh0, B * H, OUT], opt(a.dc0, B * H, OUT)], extra);
+      if (!at) return reference.recurrenceBackward(a);
+      k.recurrenceBackward(CELL[a.kind], B, T, H, at[0], at[1], at[2], at[3], +a.reverse, at[4], at[5], at[6], at[7],
+        at[8], at[9], at[10], at[11], at[12], at[13], at[14]);
+      stage.finish();
+    },
+
+    softmax(x: Float32Array, rows: number, n: number, scale: number, mask: SoftmaxMask | null, y: Float32Array): void {
+      const total = rows * n;
+      if (![rows, n].every(isCount) || x.length < total || y.length < total || (mask && !maskFits(mask, rows, n))) {
+        return reference.softmax(x, rows, n, scale, mask, y);
+      }
+      if (total === 0) return;
+      const at = placeSome([[x, total, IN], opt(mask?.data ?? null, mask?.data.length ?? 0, IN),
+        opt(mask?.rowOffsets ?? null, rows, IN), [y, total, OUT]], 0);
+      if (!at) return reference.softmax(x, rows, n, scale, mask, y);
+      k.softmax(at[0], rows, n, scale, at[1], at[2], mask?.stride ?? 0, at[3]);
+      stage.finish();
+    },
+
+    softmaxGrad(y: Float32Array, g: Float32Array, rows: number, n: number, scale: number, dx: Float32Array): void {
+      const total = rows * n;
+      if (![rows, n].every(isCount) || y.length < total || g.length < total || dx.length < total) {
+        return reference.softmaxGrad(y, g, rows, n, scale, dx);
+      }
+      if (total === 0) return;
+      const at = stage.place([[y, total, IN], [g, total, IN], [dx, total, OUT]]);
+      if (!at) return reference.softmaxGrad(y, g, rows, n, scale, dx);
+      k.softmaxGrad(at[0], at[1], rows, n, scale, at[2]);
+      stage.finish();
+    },
+
+    layerNorm(x: Float32Array, rows: number, n: number, weight: Float32Array | null, bias: Float32Array | null,
+      eps: number, y: Float32Array, mean: Float32Array, rstd: Float32Array): void {
+      const total = rows * n;
+      const fits = [rows, n].every(isCount) && x.length >= total && y.length >= total && mean.length >= rows &&
+        rstd.length >= rows && (!weight || weight.length >= n) && (!bias || bias.length >= n);
+      if (!fits) return reference.layerNorm(x, rows, n, weight, bias, eps, y, mean, rstd);
+      if (rows === 0) return;
+      const at = placeSome([[x, total, IN], opt(weight, n, IN), opt(bias, n, IN), [y, total, OUT], [mean, rows, OUT],
+        [rstd, rows, OUT]], 0);
+      if (!at) return reference.layerNorm(x, rows, n, weight, bias, eps, y, mean, rstd);
+      k.layerNorm(at[0], rows, n, at[1], at[2], eps, at[3], at[4], at[5]);
+      stage.finish();
+    },
+
+    layerNormGrad(x: Float32Array, g: Float32Array, rows: number, n: number, weight: Float32Array | null,
+      mean: Float32Array, rstd: Float32Array, dx: Float32Array, dw: Float32Array | null, db: Float32Array | null): void {
+      const total = rows * n;
+      const fits = [rows, n].every(isCount) && x.length >= total && g.length >= total && dx.length >= total &&
+        mean.length >= rows && rstd.length >= rows && [weight, dw, db].every((a) => !a || a.length >= n);
+      if (!fits || n === 0) return reference.layerNormGrad(x, g, rows, n, weight, mean, rstd, dx, dw, db);
+      const at = placeSome([[x, total, IN], [g, total, IN], opt(weight, n, IN), [mean, rows, IN], [rstd, rows, IN],
+        [dx, total, OUT], opt(dw, n, OUT), opt(db, n, OUT)], 0);
+      if (!at) return reference.layerNormGrad(x, g, rows, n, weight, mean, rstd, dx, dw, db);
+      k.layerNormGrad(at[0], at[1], rows, n, at[2], at[3], at[4], at[5], at[6], at[7]);
+      stage.finish();
+    },
+
+    adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, a: AdamStep): void {
+      const n = p.length;
+      if (g.length < n || m.length < n || v.length < n) return reference.adamStep(p, g, m, v, a);
+      if (n === 0) return;
+      const at = stage.place([[p, n, INOUT], [g, n, IN], [m, n, INOUT], [v, n, INOUT]]);
+      if (!at) return reference.adamStep(p, g, m, v, a);
+      // 1 − β as the JS expression computes it, so every operation matches the reference's.
+      k.adamStep(at[0], at[1], at[2], at[3], n, a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, a.eps, a.stepSize,
+        a.bc2Sqrt, a.decay, a.l2);
+      stage.finish();
+    },
 
     gemm(p: GemmArgs): void {
       const { batch, m, n, k: depth } = p;

@@ -17,11 +17,12 @@ export function registerBench(program: Command): void {
       }
       const repeats = numberFlag('--repeats', flags.repeats, { integer: true, min: 1 })!;
       const threads = await useThreads(flags.threads);
-      const results = names.map((n) => {
-        const r = runWorkload(n as WorkloadName, repeats);
+      const results = [];
+      for (const n of names) {
+        const r = await runWorkload(n as WorkloadName, repeats);
         process.stderr.write(`${n}: ${Math.round(r.rate)} ${r.unit.replace('_per_s', '/s')}\n`);
-        return { workload: n, system: 'seqlab', threads, backend: backend().name, [r.unit]: Math.round(r.rate) };
-      });
+        results.push({ workload: n, system: 'seqlab', threads, backend: backend().name, [r.unit]: Math.round(r.rate) });
+      }
       if (flags.json) printJson({ results });
       else for (const r of results) process.stdout.write(`${r.workload}\t${r.tokens_per_s ?? r.chars_per_s}\t${'tokens_per_s' in r ? 'tokens/s' : 'chars/s'}\n`);
     });

@@ -1,0 +1,45 @@
+/**
+ * seqlab's side of workloads A-D in a child process, like the peers: the same `runWorkload`
+ * that `seqlab bench --json` runs (src/tasks/bench/workloads.ts), on the default backend.
+ *
+ *   npx tsx bench/peers/seqlab-workloads.ts --workload A|B|C|D [--size S] [--repeats N]
+ *
+ * Prints one JSON line: the median rate of `repeats` calls of runWorkload(name, 1, size) (each
+ * builds the model, runs one warm-up step, then times round(3·size) training steps or
+ * round(300·size) generated characters), yielding to the event loop between calls so the wasm
+ * heap recycles blocks as the trainer would. One thread: setThreads is never called.
+ */
+import { setFlagsFromString } from 'node:v8';
+
+// As bin/seqlab.js does: Node 20 validates relaxed SIMD only behind this flag.
+setFlagsFromString('--experimental-wasm-relaxed-simd');
+
+const { backend } = await import('../../src/backend/index.js');
+const { runWorkload, WORKLOADS } = await import('../../src/tasks/bench/workloads.js');
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+const letter = arg('workload', 'A');
+const name = WORKLOADS.find((w) => w.startsWith(`${letter}_`));
+if (!name) throw new Error(`--workload must be A, B, C or D, got ${letter}`);
+const size = Number(arg('size', '1'));
+const repeats = Number(arg('repeats', '3'));
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const rates: number[] = [];
+for (let r = 0; r < repeats; r++) {
+  rates.push((await runWorkload(name, 1, size)).rate);
+  await tick();
+}
+const sorted = [...rates].sort((a, b) => a - b);
+const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+const b = backend() as { name: string; variant?: string; threads?: number; heapStats?: () => unknown };
+process.stdout.write(`${JSON.stringify({
+  system: 'seqlab', workload: letter, name, unit: name === 'D_lstm_generate' ? 'chars_per_s' : 'tokens_per_s',
+  rate: median, repeats: rates, threads: b.threads ?? 1, backend: b.name, simd: b.variant ?? null,
+  steps_per_repeat: name === 'D_lstm_generate' ? Math.round(300 * size) : Math.max(1, Math.round(3 * size)),
+  heap: b.heapStats ? b.heapStats() : null,
+})}\n`);

@@ -1,0 +1,188 @@
+"""Workloads A-D of issue 4 on PyTorch, one thread.
+
+    python3 bench/peers/torch_workloads.py --workload A|B|C|D [--steps N] [--warmup N]
+        [--repeats N] [--chars N]
+
+Prints one JSON line: the median rate (tokens/s for A-C, chars/s for D) over `repeats` timed
+runs of `steps` training steps (or `chars` generated characters), after `warmup` untimed ones,
+and which BLAS library the process loaded. Run by bench/workloads.ts (`npm run bench`), which
+sets OPENBLAS_CORETYPE=SkylakeX on CPUs with avx512f (Debian's OpenBLAS misdetects them) and
+OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=1.
+
+The models are those of src/tasks/bench/workloads.ts:
+  A: nn.Embedding(65, 64) -> nn.LSTM(64, 256) -> nn.Linear(256, 65);  B: the same with nn.GRU;
+  C: GPT: learned positions, 2 x nn.TransformerEncoderLayer(128, 4 heads, FFN 512, GELU,
+     norm_first, dropout 0) with a causal mask, final LayerNorm, Linear(128, 65);
+  D: A's model at batch 1 under torch.no_grad(), one character per step carrying (h, c).
+Batch 32, context 64, vocabulary 65, cross-entropy (mean), torch.optim.Adam(lr=1e-3).
+"""
+
+import argparse
+import ctypes
+import json
+import os
+import statistics
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+VOCAB = 65
+BATCH = 32
+TIME = 64
+
+
+class RecurrentLM(nn.Module):
+    def __init__(self, cell):
+        super().__init__()
+        self.embedding = nn.Embedding(VOCAB, 64)
+        self.rnn = (nn.LSTM if cell == "lstm" else nn.GRU)(64, 256, batch_first=True)
+        self.head = nn.Linear(256, VOCAB)
+
+    def forward(self, ids, state=None):
+        out, state = self.rnn(self.embedding(ids), state)
+        return self.head(out), state
+
+
+class GPT(nn.Module):
+    def __init__(self, d=128, heads=4, ffn=512, layers=2):
+        super().__init__()
+        self.embedding = nn.Embedding(VOCAB, d)
+        self.pos = nn.Parameter(torch.randn(TIME, d) * 0.02)
+        self.layers = nn.ModuleList(
+            nn.TransformerEncoderLayer(d, heads, ffn, dropout=0.0, activation="gelu", batch_first=True,
+                                       norm_first=True)
+            for _ in range(layers))
+        self.norm = nn.LayerNorm(d)
+        self.head = nn.Linear(d, VOCAB)
+        self.register_buffer("mask", torch.triu(torch.full((TIME, TIME), float("-inf")), diagonal=1))
+
+    def forward(self, ids):
+        h = self.embedding(ids) + self.pos[: ids.shape[1]]
+        for layer in self.layers:
+            h = layer(h, src_mask=self.mask)
+        return self.head(self.norm(h)), None
+
+
+def train_rates(workload, steps, warmup, repeats):
+    torch.manual_seed(1)
+    model = RecurrentLM("lstm" if workload == "A" else "gru") if workload in ("A", "B") else GPT()
+    model.train()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    gen = torch.Generator().manual_seed(2)
+    losses = []
+
+    def step():
+        seqs = torch.randint(0, VOCAB, (BATCH, TIME + 1), generator=gen)
+        logits, _ = model(seqs[:, :-1])
+        loss = F.cross_entropy(logits.reshape(-1, VOCAB), seqs[:, 1:].reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    for _ in range(warmup):
+        losses.append(step())
+    rates = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            losses.append(step())
+        rates.append(steps * BATCH * TIME / (time.perf_counter() - t0))
+    return rates, [losses[0], losses[-1]]
+
+
+def generate_rates(chars, warmup, repeats):
+    torch.manual_seed(1)
+    model = RecurrentLM("lstm").eval()
+    rates = []
+    with torch.no_grad():
+        _, state = model(torch.tensor([[1, 2, 3]]))
+        token = 4
+        x = torch.empty((1, 1), dtype=torch.long)
+
+        def step(state, token):
+            x[0, 0] = token
+            logits, state = model(x, state)
+            return state
+
+        for _ in range(warmup):
+            state = step(state, token)
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            for _ in range(chars):
+                state = step(state, token)
+                token = (token + 1) % VOCAB
+            rates.append(chars / (time.perf_counter() - t0))
+    return rates
+
+
+def loaded_blas():
+    """The BLAS/LAPACK shared objects this process has mapped (symlinks resolved) and, for
+    OpenBLAS, the kernel set it chose (openblas_get_corename) and its build configuration."""
+    paths = set()
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            fields = line.split()
+            if len(fields) >= 6 and any(k in os.path.basename(fields[-1]) for k in ("blas", "lapack", "mkl", "blis", "atlas")):
+                paths.add(os.path.realpath(fields[-1]))
+    info = {"libraries": sorted(paths), "openblas_corename": None, "openblas_config": None}
+    for path in sorted(paths):
+        try:
+            lib = ctypes.CDLL(path)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            lib.openblas_get_config.restype = ctypes.c_char_p
+        except (OSError, AttributeError):
+            continue
+        info["openblas_corename"] = lib.openblas_get_corename().decode()
+        info["openblas_config"] = lib.openblas_get_config().decode()
+    if info["openblas_corename"]:
+        info["kind"] = "OpenBLAS"
+    elif any("mkl" in p for p in paths):
+        info["kind"] = "MKL"
+    elif any("blis" in p for p in paths):
+        info["kind"] = "BLIS"
+    elif any("/blas/libblas.so" in p for p in paths):
+        info["kind"] = "reference BLAS (netlib libblas3)"
+    else:
+        info["kind"] = "unknown"
+    return info
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--workload", choices=["A", "B", "C", "D"], required=True)
+    p.add_argument("--steps", type=int, default=10)
+    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--chars", type=int, default=2000)
+    a = p.parse_args()
+    torch.set_num_threads(1)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:
+        pass
+    losses = None
+    if a.workload == "D":
+        rates = generate_rates(a.chars, a.warmup * 20, a.repeats)
+    else:
+        rates, losses = train_rates(a.workload, a.steps, a.warmup, a.repeats)
+    config = torch.__config__.show()
+    out = {
+        "system": "pytorch", "workload": a.workload,
+        "unit": "chars_per_s" if a.workload == "D" else "tokens_per_s",
+        "rate": statistics.median(rates), "repeats": rates, "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "blas": loaded_blas(),
+        "blas_info": next((s.split("BLAS_INFO=", 1)[1] for s in config.split(",") if "BLAS_INFO=" in s), None),
+        "cpu_capability": next((s.split(":", 1)[1].strip() for s in config.splitlines() if "CPU capability" in s), None),
+        "env": {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")},
+    }
+    if losses:
+        out["loss_first"], out["loss_last"] = losses
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+/**
+ * Threads against one thread, in the same run: GEMM GFLOP/s on workload A's products, 1024³ and
+ * small products that must stay on one thread, then workload A's training throughput.
+ *
+ *   npx tsx bench/threads.ts [--threads N] [--rounds N] [--steps N] [--no-train] [--json]
+ *
+ * Rounds alternate one thread and N threads (default 2) on the same backend and operands, so
+ * a neighbour's load lands on both alike; each row keeps its best round (GEMM) or the median
+ * (training). The split column is what planGemm chose: rows, columns or batch entries, and the
+ * chunks; "-" means the product stays on the calling thread.
+ */
+import { setFlagsFromString } from 'node:v8';
+import type { GemmArgs } from '../src/backend/backend.js';
+import { loadWasmBackend, type WasmBackend } from '../src/backend/wasm/index.js';
+import { planGemm, SPLIT_BATCH, SPLIT_COLUMNS } from '../src/backend/wasm/threads.js';
+import { runWorkload } from '../src/tasks/bench/workloads.js';
+import { Rng } from '../src/tensor/random.js';
+
+// Node 20 validates relaxed SIMD only behind this flag; set before any module is compiled.
+setFlagsFromString('--experimental-wasm-relaxed-simd');
+
+interface Shape {
+  name: string;
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+}
+
+const shape = (name: string, batch: number, m: number, n: number, k: number, t: string): Shape =>
+  ({ name, batch, m, n, k, transA: t[0] === 'T', transB: t[1] === 'T' });
+
+const SHAPES: Shape[] = [
+  shape('1024³ (NN)', 1, 1024, 1024, 1024, 'NN'),
+  shape('LSTM fwd 32×320·320×1024 (NT)', 1, 32, 1024, 320, 'NT'),
+  shape('A recurrent step h·W_hhᵀ, 32×256·256×1024 (NT)', 1, 32, 1024, 256, 'NT'),
+  shape('A step backward dG·W_hh, 32×1024·1024×256 (NN)', 1, 32, 256, 1024, 'NN'),
+  shape('LSTM dW = gᵀ·x, 1024×32·32×320 (TN)', 1, 1024, 320, 32, 'TN'),
+  shape('A input projection, 2048×64·64×1024 (NT)', 1, 2048, 1024, 64, 'NT'),
+  shape('A dW_hh = dGᵀ·h, 1024×2048·2048×256 (TN)', 1, 1024, 256, 2048, 'TN'),
+  shape('attention scores, 128 × 64×32·32×64 (NT)', 128, 64, 64, 32, 'NT'),
+  shape('small 64×64·64×64 (NN)', 1, 64, 64, 64, 'NN'),
+  shape('small 32×128·128×256 (NT)', 1, 32, 256, 128, 'NT'),
+  shape('GEMV batch 1, 1×320·(1024×320)ᵀ', 1, 1, 1024, 320, 'NT'),
+];
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: number): number => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const threads = flag('--threads', 2);
+const rounds = flag('--rounds', 3);
+const steps = flag('--steps', 3);
+const train = !args.includes('--no-train');
+const json = args.includes('--json');
+
+function gemmArgs(w: WasmBackend, s: Shape, rng: Rng): GemmArgs {
+  const fill = (n: number): Float32Array => {
+    const a = w.alloc(n);
+    for (let i = 0; i < n; i++) a[i] = rng.uniform(-1, 1);
+    return a;
+  };
+  const { batch, m, n, k } = s;
+  return { batch, m, n, k, a: fill(batch * m * k), b: fill(batch * k * n), c: w.alloc(batch * m * n),
+    transA: s.transA, transB: s.transB, strideA: m * k, strideB: k * n, strideC: m * n, accumulate: false };
+}
+
+/** GFLOP/s of the best of `reps` timed batches, each at least `minMs` long. */
+function gflops(flops: number, run: () => void, minMs = 30, reps = 3): number {
+  run();
+  let calls = 1;
+  for (;;) {
+    const t = performance.now();
+    for (let i = 0; i < calls; i++) run();
+    if (performance.now() - t >= minMs) break;
+    calls *= 2;
+  }
+  let best = Infinity;
+  for (let r = 0; r < reps; r++) {
+    const t = performance.now();
+    for (let i = 0; i < calls; i++) run();
+    best = Math.min(best, (performance.now() - t) / calls);
+  }
+  return flops / best / 1e6;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function splitName(s: Shape): string {
+  const plan = planGemm(s.batch, s.m, s.n, s.k, threads);
+  if (!plan) return '-';
+  const by = plan.split === SPLIT_BATCH ? 'batch' : plan.split === SPLIT_COLUMNS ? 'columns' : 'rows';
+  return `${by} ×${plan.chunks}`;
+}
+
+async function main(): Promise<void> {
+  const w = await loadWasmBackend(); // the default instance, which the workloads use too
+  const rng = new Rng(1);
+  const inputs = SHAPES.map((s) => gemmArgs(w, s, rng));
+  const best = new Map<string, number>();
+  const keep = (key: string, v: number): void => { best.set(key, Math.max(best.get(key) ?? 0, v)); };
+  const trainRates: Record<number, number[]> = { 1: [], [threads]: [] };
+  let used = threads;
+  for (let r = 0; r < rounds; r++) {
+    for (const t of [1, threads]) {
+      const got = await w.setThreads(t);
+      if (t > 1) used = got;
+      SHAPES.forEach((s, i) => keep(`${t} ${s.name}`, gflops(2 * s.batch * s.m * s.n * s.k, () => w.gemm(inputs[i]))));
+      if (train) trainRates[t].push((await runWorkload('A_lstm_train', 1, steps / 3)).rate);
+    }
+    process.stderr.write(`round ${r + 1}/${rounds}\n`);
+  }
+  await w.setThreads(1);
+
+  const rows = SHAPES.map((s) => {
+    const one = best.get(`1 ${s.name}`)!;
+    const many = best.get(`${threads} ${s.name}`)!;
+    return { shape: s.name, split: splitName(s), gflops1: one, gflopsN: many, speedup: many / one };
+  });
+  const a1 = train ? median(trainRates[1]) : null;
+  const aN = train ? median(trainRates[threads]) : null;
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ threads: used, variant: w.variant, rows,
+      train: train ? { workload: 'A_lstm_train', tokens_per_s_1: a1, tokens_per_s_n: aN } : null })}\n`);
+    return;
+  }
+  const f = (x: number, d = 1): string => x.toFixed(d);
+  const out = [
+    `Node ${process.versions.node}, ${w.variant} build, 1 thread against ${used}, best of ${rounds} rounds`,
+    '',
+    `| shape | split | 1 thread GFLOP/s | ${used} threads GFLOP/s | speed-up |`,
+    '| --- | --- | ---: | ---: | ---: |',
+    ...rows.map((r) => `| ${r.shape} | ${r.split} | ${f(r.gflops1)} | ${f(r.gflopsN)} | ${f(r.speedup, 2)}× |`),
+  ];
+  if (a1 !== null && aN !== null) {
+    out.push('', `| workload | 1 thread tokens/s | ${used} threads tokens/s | speed-up |`, '| --- | ---: | ---: | ---: |',
+      `| A: LSTM training (median of ${rounds}, ${steps} steps each) | ${f(a1, 0)} | ${f(aN, 0)} | ${f(aN / a1, 2)}× |`);
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+await main();

@@ -1,0 +1,262 @@
+/**
+ * Workloads A-D of issue 4 on seqlab and on its peers, in one run, one thread each:
+ *
+ *   npm run bench [-- --json] [-- --repeats N] [-- --workloads A,B,C,D]
+ *     [-- --systems seqlab,tfjs-wasm,tfjs-cpu,pytorch] [-- --quick] [-- --cpu N | --no-pin]
+ *
+ *   A: char LSTM (embedding 64, hidden 256), B: the same with a GRU, C: GPT (2 layers, d_model
+ *   128, 4 heads, FFN 512): training tokens/s at batch 32, context 64, vocabulary 65, Adam.
+ *   D: batch-1 generation with A's LSTM, chars/s.
+ *
+ * Every system runs in its own child process, one workload per process, sequentially:
+ *   seqlab      bench/peers/seqlab-workloads.ts (the runWorkload of `seqlab bench`)
+ *   tfjs-wasm   bench/peers/tfjs-workloads.ts --backend wasm (tfjs-core 4.22, setThreadsCount(1))
+ *   tfjs-cpu    bench/peers/tfjs-workloads.ts --backend cpu
+ *   pytorch     python3 bench/peers/torch_workloads.py (when `import torch` works; else skipped)
+ * Each prints the median of `repeats` timed runs after a warm-up. Children are pinned to one
+ * CPU with taskset (the last one unless --cpu N; --no-pin leaves them free) and get
+ * OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=MKL_NUM_THREADS=1, and OPENBLAS_CORETYPE=SkylakeX on CPUs
+ * with avx512f (Debian's OpenBLAS misdetects them) unless it is already set.
+ *
+ * Prints a Markdown table of rates and of the ratios seqlab/peer, the targets of issue 4, and
+ * the machine facts; --json prints everything as one object instead.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+type Letter = 'A' | 'B' | 'C' | 'D';
+type System = 'seqlab' | 'tfjs-wasm' | 'tfjs-cpu' | 'pytorch';
+const LETTERS: Letter[] = ['A', 'B', 'C', 'D'];
+const SYSTEMS: System[] = ['seqlab', 'tfjs-wasm', 'tfjs-cpu', 'pytorch'];
+const NAMES: Record<Letter, string> = {
+  A: 'A_lstm_train: LSTM training, tokens/s',
+  B: 'B_gru_train: GRU training, tokens/s',
+  C: 'C_gpt_train: GPT training, tokens/s',
+  D: 'D_lstm_generate: batch-1 LSTM generation, chars/s',
+};
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const has = (flag: string): boolean => argv.includes(flag);
+function arg(name: string): string | undefined {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : undefined;
+}
+
+const json = has('--json');
+const quick = has('--quick');
+const repeats = Number(arg('repeats') ?? (quick ? 1 : 5));
+const workloads = (arg('workloads') ?? LETTERS.join(',')).split(',').map((s) => s.trim()) as Letter[];
+const systems = (arg('systems') ?? SYSTEMS.join(',')).split(',').map((s) => s.trim()) as System[];
+for (const w of workloads) if (!LETTERS.includes(w)) throw new Error(`--workloads: unknown workload ${w}`);
+for (const s of systems) if (!SYSTEMS.includes(s)) throw new Error(`--systems: unknown system ${s}`);
+
+/**
+ * Work per timed repeat, chosen so one repeat takes a second or more on every system: training
+ * steps (2,048 tokens each) and generated characters. seqlab's runWorkload counts in `size`
+ * (round(3·size) steps, round(300·size) characters).
+ */
+const WORK: Record<System, { steps: number; chars: number; warmup: number }> = quick
+  ? { seqlab: { steps: 1, chars: 60, warmup: 1 }, 'tfjs-wasm': { steps: 1, chars: 60, warmup: 1 },
+    'tfjs-cpu': { steps: 1, chars: 60, warmup: 0 }, pytorch: { steps: 1, chars: 60, warmup: 1 } }
+  : { seqlab: { steps: 12, chars: 3000, warmup: 1 }, 'tfjs-wasm': { steps: 2, chars: 1000, warmup: 1 },
+    'tfjs-cpu': { steps: 1, chars: 500, warmup: 1 }, pytorch: { steps: 12, chars: 3000, warmup: 2 } };
+
+const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+const avx512f = /^flags\s*:.*\bavx512f\b/m.test(cpuinfo);
+const taskset = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p));
+const pinCpu = has('--no-pin') || !taskset ? null : Number(arg('cpu') ?? cpus().length - 1);
+
+const childEnv: NodeJS.ProcessEnv = {
+  ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1',
+  ...(avx512f && !process.env.OPENBLAS_CORETYPE ? { OPENBLAS_CORETYPE: 'SkylakeX' } : {}),
+};
+
+interface ChildResult {
+  system: System;
+  workload: Letter;
+  unit: 'tokens_per_s' | 'chars_per_s';
+  rate: number;
+  repeats: number[];
+  [key: string]: unknown;
+}
+
+function runChild(command: string[], label: string): { result?: ChildResult; error?: string; seconds: number } {
+  const full = pinCpu === null ? command : [taskset!, '-c', String(pinCpu), ...command];
+  const loadBefore = loadavg()[0];
+  const t0 = performance.now();
+  const r = spawnSync(full[0], full.slice(1), { cwd: root, env: childEnv, encoding: 'utf8', maxBuffer: 64 << 20,
+    timeout: 60 * 60 * 1000 });
+  const seconds = (performance.now() - t0) / 1000;
+  const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (r.status === 0 && line) {
+    const result = JSON.parse(line) as ChildResult;
+    result.load_average_1m = [loadBefore, loadavg()[0]]; // before and after this child: other work on the machine
+    result.wall_s = seconds;
+    return { result, seconds };
+  }
+  const tail = `${r.error?.message ?? ''}\n${r.stderr ?? ''}`.split('\n').map((l) => l.slice(0, 300))
+    .filter((l) => l.trim() && !l.startsWith('npm warn')).slice(-6).join(' | ');
+  return { error: `${label} failed (exit ${r.status ?? r.signal}): ${tail}`, seconds };
+}
+
+const tsx = join(root, 'node_modules', '.bin', 'tsx');
+
+function command(system: System, w: Letter): string[] {
+  const work = WORK[system];
+  const common = ['--workload', w, '--repeats', String(repeats)];
+  switch (system) {
+    case 'seqlab': {
+      // runWorkload's own sizes: round(3·size) steps, round(300·size) characters.
+      const size = w === 'D' ? work.chars / 300 : work.steps / 3;
+      return [tsx, 'bench/peers/seqlab-workloads.ts', ...common, '--size', String(size)];
+    }
+    case 'tfjs-wasm':
+    case 'tfjs-cpu':
+      return [tsx, 'bench/peers/tfjs-workloads.ts', '--backend', system.slice(5), ...common, '--steps', String(work.steps),
+        '--chars', String(work.chars), '--warmup', String(work.warmup)];
+    case 'pytorch':
+      return ['python3', 'bench/peers/torch_workloads.py', ...common, '--steps', String(work.steps),
+        '--chars', String(work.chars), '--warmup', String(work.warmup)];
+  }
+}
+
+function torchAvailable(): { ok: boolean; why: string; version?: string } {
+  const r = spawnSync('python3', ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', env: childEnv });
+  if (r.error) return { ok: false, why: `python3 could not run (${r.error.message})` };
+  if (r.status !== 0) {
+    const last = (r.stderr ?? '').trim().split('\n').pop() ?? '';
+    return { ok: false, why: `\`python3 -c 'import torch'\` failed: ${last} (Debian: apt-get install python3-torch)` };
+  }
+  return { ok: true, why: '', version: r.stdout.trim() };
+}
+
+function log(text: string): void {
+  process.stderr.write(`${text}\n`);
+}
+
+const started = new Date();
+const loadBefore = loadavg();
+const torch = systems.includes('pytorch') ? torchAvailable() : { ok: false, why: 'not selected (--systems)' };
+const skipped: Record<string, string> = {};
+if (!torch.ok) skipped.pytorch = torch.why;
+const active = systems.filter((s) => s !== 'pytorch' || torch.ok);
+for (const s of SYSTEMS) if (!systems.includes(s)) skipped[s] ??= 'not selected (--systems)';
+
+const results: Partial<Record<Letter, Partial<Record<System, ChildResult>>>> = {};
+const errors: string[] = [];
+log(`npm run bench: workloads ${workloads.join(',')}; systems ${active.join(', ')}; ${repeats} repeats; ` +
+  `${pinCpu === null ? 'not pinned' : `pinned to CPU ${pinCpu}`}; load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')}`);
+if (skipped.pytorch && systems.includes('pytorch')) log(`PyTorch skipped: ${skipped.pytorch}`);
+for (const w of workloads) {
+  results[w] = {};
+  for (const s of active) {
+    const { result, error, seconds } = runChild(command(s, w), `${s} ${w}`);
+    if (result) {
+      results[w]![s] = result;
+      log(`  ${w} ${s.padEnd(9)} ${Math.round(result.rate).toString().padStart(7)} ${result.unit.replace('_per_s', '/s')}` +
+        `  (repeats ${result.repeats.map((x) => Math.round(x)).join(', ')}; ${seconds.toFixed(0)} s; ` +
+        `load ${(result.load_average_1m as number[]).map((x) => x.toFixed(2)).join(' → ')})`);
+    } else {
+      errors.push(error!);
+      log(`  ${error}`);
+    }
+  }
+}
+const loadAfter = loadavg();
+
+// Facts about the run that the rates depend on.
+const torchFacts = Object.values(results).map((r) => r?.pytorch).find(Boolean);
+const wasmFacts = Object.values(results).map((r) => r?.['tfjs-wasm']).find(Boolean);
+const seqlabFacts = Object.values(results).map((r) => r?.seqlab).find(Boolean);
+const blas = torchFacts?.blas as { kind?: string; libraries?: string[]; openblas_corename?: string | null } | undefined;
+const optimizedBlas = ['OpenBLAS', 'MKL', 'BLIS'].includes(blas?.kind ?? '');
+const machine = {
+  date: started.toISOString(),
+  cpu: /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  avx512f,
+  node: process.versions.node,
+  pinned_cpu: pinCpu,
+  load_average_before: loadBefore,
+  load_average_after: loadAfter,
+  threads: { seqlab: seqlabFacts?.threads ?? null, 'tfjs-wasm': wasmFacts?.wasm_threads ?? null, 'tfjs-cpu': 1,
+    pytorch: torchFacts?.threads ?? null },
+  seqlab_backend: seqlabFacts ? `${seqlabFacts.backend} (${seqlabFacts.simd})` : null,
+  tfjs: (wasmFacts?.tfjs as string | undefined) ?? null,
+  tfjs_wasm: wasmFacts ? { simd: wasmFacts.wasm_simd, multithread: wasmFacts.wasm_multithread } : null,
+  torch: torch.version ?? null,
+  blas: blas ?? null,
+  env: { OMP_NUM_THREADS: childEnv.OMP_NUM_THREADS, OPENBLAS_NUM_THREADS: childEnv.OPENBLAS_NUM_THREADS,
+    OPENBLAS_CORETYPE: childEnv.OPENBLAS_CORETYPE ?? null },
+};
+
+const PEERS: System[] = ['tfjs-wasm', 'tfjs-cpu', 'pytorch'];
+const ratio = (w: Letter, peer: System): number | null => {
+  const a = results[w]?.seqlab?.rate;
+  const b = results[w]?.[peer]?.rate;
+  return a && b ? a / b : null;
+};
+
+/** Issue 4's targets that this bench measures: [workloads, peer, at least]. */
+const TARGETS: [Letter[], System, number][] = [[['A', 'B', 'C'], 'tfjs-wasm', 10], [['A', 'B', 'C'], 'pytorch', 0.5],
+  [['D'], 'pytorch', 2]];
+const targets = TARGETS.flatMap(([ws, peer, min]) => ws.filter((w) => workloads.includes(w)).map((w) => {
+  const r = ratio(w, peer);
+  return { workload: w, peer, target: min, ratio: r, met: r === null ? null : r >= min };
+}));
+
+if (json) {
+  const flat = workloads.flatMap((w) => Object.values(results[w] ?? {}).map((r) => ({
+    workload: r.workload, system: r.system, threads: r.system === 'tfjs-wasm' ? r.wasm_threads : r.threads,
+    [r.unit]: r.rate, repeats: r.repeats, details: r })));
+  process.stdout.write(`${JSON.stringify({
+    results: flat,
+    ratios: workloads.map((w) => ({ workload: w, ...Object.fromEntries(PEERS.map((p) => [`seqlab_over_${p}`, ratio(w, p)])) })),
+    targets, pytorch_blas_optimized: torch.ok ? optimizedBlas : null, machine, skipped, errors,
+    notes: ['tfjs training embeds through a one-hot matmul: the tfjs wasm backend has no UnsortedSegmentSum kernel for ' +
+      "tf.gather's gradient (used on both tfjs backends alike)"],
+  })}\n`);
+} else {
+  const f = (x: number | undefined): string => (x === undefined ? '-' : Math.round(x).toLocaleString('en-US'));
+  const fr = (x: number | null): string => (x === null ? '-' : `${x >= 10 ? x.toFixed(1) : x.toFixed(2)}×`);
+  const cols = SYSTEMS;
+  const lines = [
+    `| workload | ${cols.join(' | ')} | ${PEERS.map((p) => `seqlab / ${p}`).join(' | ')} |`,
+    `| --- | ${cols.map(() => '---:').join(' | ')} | ${PEERS.map(() => '---:').join(' | ')} |`,
+    ...workloads.map((w) => `| ${NAMES[w]} | ${cols.map((s) => f(results[w]?.[s]?.rate)).join(' | ')} | ` +
+      `${PEERS.map((p) => fr(ratio(w, p))).join(' | ')} |`),
+    '',
+    `Median of ${repeats} repeats per cell, each system in its own process, one thread` +
+      `${pinCpu === null ? '' : `, pinned to CPU ${pinCpu} (taskset)`}.`,
+    '',
+    '| target (issue 4) | ratio | met |',
+    '| --- | ---: | --- |',
+    ...targets.map((t) => `| ${t.workload}: seqlab / ${t.peer} ≥ ${t.target}× | ${fr(t.ratio)} | ` +
+      `${t.met === null ? 'not measured' : t.met ? 'yes' : 'no'}` +
+      `${t.peer === 'pytorch' && t.met !== null && !optimizedBlas ? ` (PyTorch on ${blas?.kind ?? 'an unknown BLAS'}, not AVX-512 OpenBLAS)` : ''} |`),
+    '',
+    `Machine: ${machine.cpu}, ${machine.cores} cores${avx512f ? ' (avx512f)' : ''}, Node ${machine.node}, ` +
+      `load average ${loadBefore[0].toFixed(2)} before, ${loadAfter[0].toFixed(2)} after; ${machine.date}.`,
+    `seqlab: ${machine.seqlab_backend ?? '-'}, ${machine.threads.seqlab ?? '-'} thread. ` +
+      `TensorFlow.js ${machine.tfjs ?? '-'}: wasm backend ${machine.threads['tfjs-wasm'] ?? '-'} thread ` +
+      `(SIMD ${String(machine.tfjs_wasm?.simd ?? '-')}), cpu backend (plain JS). ` +
+      'tfjs training embeds by a one-hot matmul on both backends: tfjs-wasm has no UnsortedSegmentSum for the embedding gradient.',
+    torch.ok
+      ? `PyTorch ${machine.torch}, ${machine.threads.pytorch ?? '-'} thread, BLAS loaded: ${blas?.kind ?? '?'}` +
+        `${blas?.openblas_corename ? ` (core ${blas.openblas_corename})` : ''} [${(blas?.libraries ?? []).join(', ')}]` +
+        `${machine.env.OPENBLAS_CORETYPE ? `, OPENBLAS_CORETYPE=${machine.env.OPENBLAS_CORETYPE}` : ''}.` +
+        (!optimizedBlas
+          ? ' NOTE: not an optimized BLAS, so the PyTorch column is not the "AVX-512 OpenBLAS" peer of the targets ' +
+            '(Debian: install libopenblas0-pthread, which takes over libblas.so.3).'
+          : '')
+      : `PyTorch skipped: ${skipped.pytorch}.`,
+    ...Object.entries(skipped).filter(([s]) => s !== 'pytorch').map(([s, why]) => `${s} skipped: ${why}.`),
+    ...errors.map((e) => `ERROR: ${e}`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+if (errors.length) process.exitCode = 1;
