@@ -104,6 +104,22 @@ describe('bad input', () => {
   });
 });
 
+describe('training that diverges', () => {
+  it('stops with a clear message when the loss stops being a number', () => {
+    const r = seqlab('train', 'lm', '--train', corpus, '--out', join(tempDir(), 'nan'), '--preset', 'tiny', '--steps', '50', '--lr', '1e9');
+    expectUsageError(r, /the loss became (NaN|Infinity|-Infinity) at step \d+/);
+  });
+});
+
+describe('the bundled demo model', () => {
+  it('suggests right after install', () => {
+    const r = seqlab('suggest', join(fixture('..'), '..', 'models', 'shakespeare-char-lstm'), '--text', 'to be or not to', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const words = JSON.parse(r.stdout).suggestions.map((s: { word: string }) => s.word);
+    expect(words[0]).toBe('to');
+  });
+});
+
 describe('resume', () => {
   it('20 steps, then 20 more with --resume, equals 40 steps in one go', () => {
     const d = tempDir();
