@@ -221,6 +221,7 @@ export abstract class RecurrentStack<C extends RecurrentConfig> extends Module {
     if (t.rank !== 3 || t.shape[0] !== count || t.shape[1] !== batch || t.shape[2] !== hiddenSize) {
       throw new SeqlabError(`${this.constructor.name}: ${what} is ${shapeStr(t.shape)}, expected [${count}, ${batch}, ${hiddenSize}] (layers·directions, batch, hidden)`);
     }
+    if (count === 1) return [reshape(t, [batch, hiddenSize])]; // one layer, one direction: a free view
     return Array.from({ length: count }, (_, i) => reshape(slice(t, 0, i, i + 1), [batch, hiddenSize]));
   }
 }

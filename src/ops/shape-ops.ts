@@ -102,6 +102,7 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
       throw new SeqlabError(`concat: shapes ${shapeStr(xs[0].shape)} and ${shapeStr(t.shape)} differ off axis ${axis}`);
     }
   }
+  if (xs.length === 1) return reshape(xs[0], xs[0].shape); // nothing to join: a free view
   const total = xs.reduce((s, t) => s + t.shape[a], 0);
   const shape = [...xs[0].shape];
   shape[a] = total;

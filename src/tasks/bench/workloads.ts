@@ -82,7 +82,7 @@ function generateRate(chars: number): number {
   return noGrad(() => {
     let { state } = m.forward([1, 2, 3], 1, 3);
     let token = 4;
-    for (let i = 0; i < 200; i++) ({ state } = m.forward([token], 1, 1, state)); // warm-up: JIT
+    for (let i = 0; i < 3000; i++) ({ state } = m.forward([token], 1, 1, state)); // warm-up: the JIT settles
     const t0 = performance.now();
     for (let i = 0; i < chars; i++) {
       const out = m.forward([token], 1, 1, state);
@@ -97,7 +97,7 @@ function generateRate(chars: number): number {
 export async function runWorkload(name: WorkloadName, repeats = 3, size = 1): Promise<WorkloadResult> {
   const rates: number[] = [];
   for (let r = 0; r < repeats; r++) {
-    rates.push(name === 'D_lstm_generate' ? generateRate(Math.round(1000 * size)) : await trainRate(name, Math.max(1, Math.round(3 * size))));
+    rates.push(name === 'D_lstm_generate' ? generateRate(Math.round(3000 * size)) : await trainRate(name, Math.max(1, Math.round(3 * size))));
     await yieldToEventLoop();
   }
   return { workload: name, rate: median(rates), unit: name === 'D_lstm_generate' ? 'chars_per_s' : 'tokens_per_s', repeats: rates };
