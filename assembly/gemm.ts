@@ -62,9 +62,31 @@ export function gemm(batch: i32, m: i32, n: i32, k: i32, a: usize, b: usize, c: 
 
 /** C (+)= packed A · packed B, blocked over depth (KC) and rows (MB blocks of 4). */
 export function packedProduct(pa: usize, pb: usize, c: usize, m: i32, n: i32, k: i32, accumulate: bool): void {
-  const blocks = (m + 3) >> 2;
-  const panels = (n + 7) >> 3;
-  const ldc = <usize>n << 2;
+  packedBlock(pa, pb, c, n, m, n, k, accumulate, TILE);
+}
+
+/** Packs op(A) [m, k] into blocks of 4 rows, [k, 4] each, zero past row m. */
+export function packA(a: usize, m: i32, k: i32, transA: bool, dst: usize): void {
+  packARows(a, m, k, transA ? m : k, transA, dst);
+}
+
+/** Packs op(B) [k, n] into panels of 8 columns, [k, 8] each, zero past column n. */
+export function packB(b: usize, k: i32, n: i32, transB: bool, dst: usize): void {
+  packBColumns(b, k, n, transB ? k : n, transB, dst);
+}
+
+// The packed kernels below take a leading dimension and the edge-tile scratch, so parallel.ts's
+// chunks run this same code on slices of op(A), op(B) and C (results bitwise equal to `gemm`).
+
+/**
+ * C block [rows, cols] (+)= packed A · packed B, C's rows `ldc` floats apart; blocked over depth
+ * (KC) and rows (MB blocks of 4). `tile`: 128 bytes of scratch for partial edge tiles.
+ */
+export function packedBlock(pa: usize, pb: usize, c: usize, ldc: i32, rows: i32, cols: i32, k: i32,
+  accumulate: bool, tile: usize): void {
+  const blocks = (rows + 3) >> 2;
+  const panels = (cols + 7) >> 3;
+  const rowBytes = <usize>ldc << 2;
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = min(KC, k - k0);
     const add = accumulate || k0 > 0;
@@ -73,12 +95,12 @@ export function packedProduct(pa: usize, pb: usize, c: usize, m: i32, n: i32, k:
       for (let p = 0; p < panels; p++) {
         const bp = pb + ((<usize>p * <usize>k + <usize>k0) << 5);
         const j0 = p << 3;
-        const cols = min(8, n - j0);
+        const w = min(8, cols - j0);
         for (let q = q0; q < q1; q++) {
           const ap = pa + ((<usize>q * <usize>k + <usize>k0) << 4);
           const i0 = q << 2;
-          const cp = c + <usize>i0 * ldc + (<usize>j0 << 2);
-          tile4x8(ap, bp, kc, cp, ldc, min(4, m - i0), cols, add);
+          const cp = c + <usize>i0 * rowBytes + (<usize>j0 << 2);
+          tile4x8(ap, bp, kc, cp, rowBytes, min(4, rows - i0), w, add, tile);
         }
       }
     }
@@ -86,7 +108,8 @@ export function packedProduct(pa: usize, pb: usize, c: usize, m: i32, n: i32, k:
 }
 
 /** One 4×8 tile of C over kc steps of packed A [kc, 4] and packed B [kc, 8]. */
-function tile4x8(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, rows: i32, cols: i32, add: bool): void {
+function tile4x8(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, rows: i32, cols: i32, add: bool,
+  tile: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   for (let kk = 0; kk < kc; kk++) {
@@ -114,12 +137,12 @@ function tile4x8(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, rows: i32,
     storeRow(c + 3 * ldc, c30, c31, add);
     return;
   }
-  v128.store(TILE, c00); v128.store(TILE, c01, 16);
-  v128.store(TILE, c10, 32); v128.store(TILE, c11, 48);
-  v128.store(TILE, c20, 64); v128.store(TILE, c21, 80);
-  v128.store(TILE, c30, 96); v128.store(TILE, c31, 112);
+  v128.store(tile, c00); v128.store(tile, c01, 16);
+  v128.store(tile, c10, 32); v128.store(tile, c11, 48);
+  v128.store(tile, c20, 64); v128.store(tile, c21, 80);
+  v128.store(tile, c30, 96); v128.store(tile, c31, 112);
   for (let r = 0; r < rows; r++) {
-    const src = TILE + (<usize>r << 5);
+    const src = tile + (<usize>r << 5);
     const dst = c + <usize>r * ldc;
     for (let j = 0; j < cols; j++) {
       const v = load<f32>(src + (<usize>j << 2));
@@ -139,121 +162,113 @@ function tile4x8(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, rows: i32,
   }
 }
 
-/** Packs op(A) [m, k] into blocks of 4 rows, [k, 4] each, zero past row m. */
-export function packA(a: usize, m: i32, k: i32, transA: bool, dst: usize): void {
-  const blocks = (m + 3) >> 2;
+/**
+ * Transposes the 4×4 block at r0 + off (rows `ldBytes` apart) into four vectors `stride` bytes
+ * apart from d: column i of the block becomes vector i.
+ */
+@inline function transpose4x4(r0: usize, ldBytes: usize, off: usize, d: usize, stride: usize): void {
+  const x0 = v128.load(r0 + off);
+  const x1 = v128.load(r0 + ldBytes + off);
+  const x2 = v128.load(r0 + 2 * ldBytes + off);
+  const x3 = v128.load(r0 + 3 * ldBytes + off);
+  const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(x2, x3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(x0, x1, 2, 6, 3, 7);
+  const t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
+  v128.store(d, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+  v128.store(d + stride, i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+  v128.store(d + 2 * stride, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
+  v128.store(d + 3 * stride, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
+}
+
+/**
+ * Packs `rows` rows of op(A) [rows, k] into blocks of 4 rows, [k, 4] each, zero past the last
+ * row. A stored [rows, k] (rows `ld` floats apart), or [k, rows] when transA (`ld` apart).
+ */
+export function packARows(a: usize, rows: i32, k: i32, ld: i32, transA: bool, dst: usize): void {
+  const blocks = (rows + 3) >> 2;
+  const ldBytes = <usize>ld << 2;
   for (let q = 0; q < blocks; q++) {
     const i0 = q << 2;
-    const h = min(4, m - i0);
+    const h = min(4, rows - i0);
     const d = dst + (<usize>q * <usize>k << 4);
     if (transA) {
-      // A stored [k, m]: op(A)[i, kk] = a[kk·m + i], four consecutive floats per kk.
-      const rowBytes = <usize>m << 2;
+      // op(A)[i, kk] = a[kk·ld + i]: four consecutive floats per kk.
       let s = a + (<usize>i0 << 2);
       if (h == 4) {
         for (let kk = 0; kk < k; kk++) {
           v128.store(d + (<usize>kk << 4), v128.load(s));
-          s += rowBytes;
+          s += ldBytes;
         }
       } else {
         memory.fill(d, 0, <usize>k << 4);
         for (let kk = 0; kk < k; kk++) {
           for (let r = 0; r < h; r++) store<f32>(d + (<usize>kk << 4) + (<usize>r << 2), load<f32>(s + (<usize>r << 2)));
-          s += rowBytes;
+          s += ldBytes;
         }
       }
     } else if (h == 4) {
-      // A stored [m, k]: transpose 4×4 blocks of four rows.
-      const rowBytes = <usize>k << 2;
-      const r0 = a + <usize>i0 * rowBytes;
+      // Transpose 4×4 blocks of four rows.
+      const r0 = a + <usize>i0 * ldBytes;
       let kk = 0;
-      for (; kk + 4 <= k; kk += 4) {
-        const off = <usize>kk << 2;
-        const x0 = v128.load(r0 + off);
-        const x1 = v128.load(r0 + rowBytes + off);
-        const x2 = v128.load(r0 + 2 * rowBytes + off);
-        const x3 = v128.load(r0 + 3 * rowBytes + off);
-        const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5);
-        const t1 = i32x4.shuffle(x2, x3, 0, 4, 1, 5);
-        const t2 = i32x4.shuffle(x0, x1, 2, 6, 3, 7);
-        const t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
-        const dd = d + (<usize>kk << 4);
-        v128.store(dd, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
-        v128.store(dd, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 16);
-        v128.store(dd, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 32);
-        v128.store(dd, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 48);
-      }
+      for (; kk + 4 <= k; kk += 4) transpose4x4(r0, ldBytes, <usize>kk << 2, d + (<usize>kk << 4), 16);
       for (; kk < k; kk++) {
         for (let r = 0; r < 4; r++) {
-          store<f32>(d + (<usize>kk << 4) + (<usize>r << 2), load<f32>(r0 + <usize>r * rowBytes + (<usize>kk << 2)));
+          store<f32>(d + (<usize>kk << 4) + (<usize>r << 2), load<f32>(r0 + <usize>r * ldBytes + (<usize>kk << 2)));
         }
       }
     } else {
       memory.fill(d, 0, <usize>k << 4);
-      const rowBytes = <usize>k << 2;
       for (let r = 0; r < h; r++) {
-        const s = a + <usize>(i0 + r) * rowBytes;
+        const s = a + <usize>(i0 + r) * ldBytes;
         for (let kk = 0; kk < k; kk++) store<f32>(d + (<usize>kk << 4) + (<usize>r << 2), load<f32>(s + (<usize>kk << 2)));
       }
     }
   }
 }
 
-/** Packs op(B) [k, n] into panels of 8 columns, [k, 8] each, zero past column n. */
-export function packB(b: usize, k: i32, n: i32, transB: bool, dst: usize): void {
-  const panels = (n + 7) >> 3;
+/**
+ * Packs `cols` columns of op(B) [k, cols] into panels of 8 columns, [k, 8] each, zero past the
+ * last column. B stored [k, cols] (rows `ld` floats apart), or [cols, k] when transB.
+ */
+export function packBColumns(b: usize, k: i32, cols: i32, ld: i32, transB: bool, dst: usize): void {
+  const panels = (cols + 7) >> 3;
+  const ldBytes = <usize>ld << 2;
   for (let p = 0; p < panels; p++) {
     const j0 = p << 3;
-    const w = min(8, n - j0);
+    const w = min(8, cols - j0);
     const d = dst + (<usize>p * <usize>k << 5);
     if (!transB) {
-      // B stored [k, n]: each panel row is 8 consecutive floats of a B row.
-      const rowBytes = <usize>n << 2;
+      // Each panel row is 8 consecutive floats of a B row.
       let s = b + (<usize>j0 << 2);
       if (w == 8) {
         for (let kk = 0; kk < k; kk++) {
           const dd = d + (<usize>kk << 5);
           v128.store(dd, v128.load(s));
           v128.store(dd, v128.load(s, 16), 16);
-          s += rowBytes;
+          s += ldBytes;
         }
       } else {
         memory.fill(d, 0, <usize>k << 5);
         for (let kk = 0; kk < k; kk++) {
           for (let j = 0; j < w; j++) store<f32>(d + (<usize>kk << 5) + (<usize>j << 2), load<f32>(s + (<usize>j << 2)));
-          s += rowBytes;
+          s += ldBytes;
         }
       }
     } else {
-      // B stored [n, k]: op(B)[kk, j] = b[j·k + kk]; transpose 4×4 blocks from 4 rows at a time.
+      // op(B)[kk, j] = b[j·ld + kk]: transpose 4×4 blocks from 4 rows at a time.
       if (w < 8) memory.fill(d, 0, <usize>k << 5);
-      const rowBytes = <usize>k << 2;
       for (let g = 0; g < w; g += 4) {
-        const r0 = b + <usize>(j0 + g) * rowBytes;
+        const r0 = b + <usize>(j0 + g) * ldBytes;
         const dg = d + (<usize>g << 2);
         let kk = 0;
         if (w - g >= 4) {
-          for (; kk + 4 <= k; kk += 4) {
-            const off = <usize>kk << 2;
-            const x0 = v128.load(r0 + off);
-            const x1 = v128.load(r0 + rowBytes + off);
-            const x2 = v128.load(r0 + 2 * rowBytes + off);
-            const x3 = v128.load(r0 + 3 * rowBytes + off);
-            const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5);
-            const t1 = i32x4.shuffle(x2, x3, 0, 4, 1, 5);
-            const t2 = i32x4.shuffle(x0, x1, 2, 6, 3, 7);
-            const t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
-            const dd = dg + (<usize>kk << 5);
-            v128.store(dd, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
-            v128.store(dd, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 32);
-            v128.store(dd, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 64);
-            v128.store(dd, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 96);
-          }
+          for (; kk + 4 <= k; kk += 4) transpose4x4(r0, ldBytes, <usize>kk << 2, dg + (<usize>kk << 5), 32);
         }
-        const rows = min(4, w - g);
+        const h = min(4, w - g);
         for (; kk < k; kk++) {
-          for (let r = 0; r < rows; r++) {
-            store<f32>(dg + (<usize>kk << 5) + (<usize>r << 2), load<f32>(r0 + <usize>r * rowBytes + (<usize>kk << 2)));
+          for (let r = 0; r < h; r++) {
+            store<f32>(dg + (<usize>kk << 5) + (<usize>r << 2), load<f32>(r0 + <usize>r * ldBytes + (<usize>kk << 2)));
           }
         }
       }
