@@ -62,8 +62,8 @@ for (const s of systems) if (!SYSTEMS.includes(s)) throw new Error(`--systems: u
 const WORK: Record<System, { steps: number; chars: number; warmup: number }> = quick
   ? { seqlab: { steps: 1, chars: 60, warmup: 1 }, 'tfjs-wasm': { steps: 1, chars: 60, warmup: 1 },
     'tfjs-cpu': { steps: 1, chars: 60, warmup: 0 }, pytorch: { steps: 1, chars: 60, warmup: 1 } }
-  : { seqlab: { steps: 12, chars: 3000, warmup: 1 }, 'tfjs-wasm': { steps: 2, chars: 1000, warmup: 1 },
-    'tfjs-cpu': { steps: 1, chars: 500, warmup: 1 }, pytorch: { steps: 12, chars: 3000, warmup: 2 } };
+  : { seqlab: { steps: 12, chars: 15000, warmup: 1 }, 'tfjs-wasm': { steps: 2, chars: 5000, warmup: 1 },
+    'tfjs-cpu': { steps: 1, chars: 1000, warmup: 1 }, pytorch: { steps: 12, chars: 5000, warmup: 2 } };
 
 const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
 const avx512f = /^flags\s*:.*\bavx512f\b/m.test(cpuinfo);
