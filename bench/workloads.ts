@@ -55,14 +55,18 @@ for (const w of workloads) if (!LETTERS.includes(w)) throw new Error(`--workload
 for (const s of systems) if (!SYSTEMS.includes(s)) throw new Error(`--systems: unknown system ${s}`);
 
 /**
- * Work per timed repeat, chosen so one repeat takes a second or more on every system: training
- * steps (2,048 tokens each) and generated characters. seqlab's runWorkload counts in `size`
- * (round(3·size) steps, round(300·size) characters).
+ * Work per timed repeat: training steps (2,048 tokens each) and generated characters, about a
+ * second per repeat on the peers. seqlab's runWorkload counts in `size` (round(3·size) steps,
+ * round(300·size) characters) and runs them without yielding to the event loop, so its wasm heap
+ * cannot recycle blocks within a repeat: longer repeats fill the heap's 1 GiB and the rest falls
+ * back to plain arrays (15,000 characters of D: 2.25 million fallbacks, repeats between 6,300
+ * and 14,300 chars/s). 6 steps and 3,000 characters stay (nearly) in the heap, as the trainer,
+ * which yields every step, does.
  */
 const WORK: Record<System, { steps: number; chars: number; warmup: number }> = quick
   ? { seqlab: { steps: 1, chars: 60, warmup: 1 }, 'tfjs-wasm': { steps: 1, chars: 60, warmup: 1 },
     'tfjs-cpu': { steps: 1, chars: 60, warmup: 0 }, pytorch: { steps: 1, chars: 60, warmup: 1 } }
-  : { seqlab: { steps: 12, chars: 15000, warmup: 1 }, 'tfjs-wasm': { steps: 2, chars: 5000, warmup: 1 },
+  : { seqlab: { steps: 6, chars: 3000, warmup: 1 }, 'tfjs-wasm': { steps: 2, chars: 5000, warmup: 1 },
     'tfjs-cpu': { steps: 1, chars: 1000, warmup: 1 }, pytorch: { steps: 12, chars: 5000, warmup: 2 } };
 
 const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
@@ -180,6 +184,7 @@ const machine = {
   cores: cpus().length,
   avx512f,
   node: process.versions.node,
+  seqlab_tree: spawnSync('git', ['describe', '--always', '--dirty'], { cwd: root, encoding: 'utf8' }).stdout?.trim() || null,
   pinned_cpu: pinCpu,
   load_average_before: loadBefore,
   load_average_after: loadAfter,
@@ -240,6 +245,7 @@ if (json) {
       `${t.peer === 'pytorch' && t.met !== null && !optimizedBlas ? ` (PyTorch on ${blas?.kind ?? 'an unknown BLAS'}, not AVX-512 OpenBLAS)` : ''} |`),
     '',
     `Machine: ${machine.cpu}, ${machine.cores} cores${avx512f ? ' (avx512f)' : ''}, Node ${machine.node}, ` +
+      `seqlab tree ${machine.seqlab_tree ?? '?'}, ` +
       `load average ${loadBefore[0].toFixed(2)} before, ${loadAfter[0].toFixed(2)} after; ${machine.date}.`,
     `seqlab: ${machine.seqlab_backend ?? '-'}, ${machine.threads.seqlab ?? '-'} thread. ` +
       `TensorFlow.js ${machine.tfjs ?? '-'}: wasm backend ${machine.threads['tfjs-wasm'] ?? '-'} thread ` +
