@@ -56,17 +56,15 @@ for (const s of systems) if (!SYSTEMS.includes(s)) throw new Error(`--systems: u
 
 /**
  * Work per timed repeat: training steps (2,048 tokens each) and generated characters, about a
- * second per repeat on the peers. seqlab's runWorkload counts in `size` (round(3·size) steps,
- * round(300·size) characters) and runs them without yielding to the event loop, so its wasm heap
- * cannot recycle blocks within a repeat: longer repeats fill the heap's 1 GiB and the rest falls
- * back to plain arrays (15,000 characters of D: 2.25 million fallbacks, repeats between 6,300
- * and 14,300 chars/s). 6 steps and 3,000 characters stay (nearly) in the heap, as the trainer,
- * which yields every step, does.
+ * second or more per repeat on the peers. seqlab's runWorkload counts in `size`: round(3·size)
+ * training steps (yielding to the event loop between steps), or 3,000 warm-up characters and
+ * then round(3000·size) timed ones for D, without yielding, so the wasm heap cannot recycle
+ * blocks within a D call (src/tasks/bench/workloads.ts). 6,000 characters keep D in the heap.
  */
 const WORK: Record<System, { steps: number; chars: number; warmup: number }> = quick
   ? { seqlab: { steps: 1, chars: 60, warmup: 1 }, 'tfjs-wasm': { steps: 1, chars: 60, warmup: 1 },
     'tfjs-cpu': { steps: 1, chars: 60, warmup: 0 }, pytorch: { steps: 1, chars: 60, warmup: 1 } }
-  : { seqlab: { steps: 6, chars: 3000, warmup: 1 }, 'tfjs-wasm': { steps: 2, chars: 5000, warmup: 1 },
+  : { seqlab: { steps: 6, chars: 6000, warmup: 1 }, 'tfjs-wasm': { steps: 2, chars: 5000, warmup: 1 },
     'tfjs-cpu': { steps: 1, chars: 1000, warmup: 1 }, pytorch: { steps: 12, chars: 5000, warmup: 2 } };
 
 const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
@@ -114,8 +112,8 @@ function command(system: System, w: Letter): string[] {
   const common = ['--workload', w, '--repeats', String(repeats)];
   switch (system) {
     case 'seqlab': {
-      // runWorkload's own sizes: round(3·size) steps, round(300·size) characters.
-      const size = w === 'D' ? work.chars / 300 : work.steps / 3;
+      // runWorkload's own sizes: round(3·size) steps, round(3000·size) characters.
+      const size = w === 'D' ? work.chars / 3000 : work.steps / 3;
       return [tsx, 'bench/peers/seqlab-workloads.ts', ...common, '--size', String(size)];
     }
     case 'tfjs-wasm':
@@ -143,6 +141,7 @@ function log(text: string): void {
 }
 
 const started = new Date();
+const seqlabTree = spawnSync('git', ['describe', '--always', '--dirty'], { cwd: root, encoding: 'utf8' }).stdout?.trim() || null;
 const loadBefore = loadavg();
 const torch = systems.includes('pytorch') ? torchAvailable() : { ok: false, why: 'not selected (--systems)' };
 const skipped: Record<string, string> = {};
@@ -184,7 +183,7 @@ const machine = {
   cores: cpus().length,
   avx512f,
   node: process.versions.node,
-  seqlab_tree: spawnSync('git', ['describe', '--always', '--dirty'], { cwd: root, encoding: 'utf8' }).stdout?.trim() || null,
+  seqlab_tree: seqlabTree,
   pinned_cpu: pinCpu,
   load_average_before: loadBefore,
   load_average_after: loadAfter,

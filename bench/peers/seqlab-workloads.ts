@@ -5,9 +5,11 @@
  *   npx tsx bench/peers/seqlab-workloads.ts --workload A|B|C|D [--size S] [--repeats N]
  *
  * Prints one JSON line: the median rate of `repeats` calls of runWorkload(name, 1, size) (each
- * builds the model, runs one warm-up step, then times round(3·size) training steps or
- * round(300·size) generated characters), yielding to the event loop between calls so the wasm
- * heap recycles blocks as the trainer would. One thread: setThreads is never called.
+ * builds the model, runs one warm-up step, then times round(3·size) training steps, yielding
+ * between steps; or, for D, 3,000 warm-up characters and then round(3000·size) timed ones,
+ * without yielding), the event loop turning between calls. One thread: setThreads is never
+ * called. `heap` counts tensor allocations served by the wasm heap and those that fell back to
+ * plain arrays, over the whole process.
  */
 import { setFlagsFromString } from 'node:v8';
 
@@ -36,10 +38,15 @@ for (let r = 0; r < repeats; r++) {
 }
 const sorted = [...rates].sort((a, b) => a - b);
 const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-const b = backend() as { name: string; variant?: string; threads?: number; heapStats?: () => unknown };
+const b = backend() as { name: string; variant?: string; threads?: number;
+  heapStats?: () => { heapAllocs: number; fallbackAllocs: number; memoryBytes: number } };
+function heapCounts(h?: { heapAllocs: number; fallbackAllocs: number; memoryBytes: number }): object | null {
+  return h ? { heap_allocs: h.heapAllocs, fallback_allocs: h.fallbackAllocs, memory_bytes: h.memoryBytes } : null;
+}
 process.stdout.write(`${JSON.stringify({
   system: 'seqlab', workload: letter, name, unit: name === 'D_lstm_generate' ? 'chars_per_s' : 'tokens_per_s',
   rate: median, repeats: rates, threads: b.threads ?? 1, backend: b.name, simd: b.variant ?? null,
-  steps_per_repeat: name === 'D_lstm_generate' ? Math.round(300 * size) : Math.max(1, Math.round(3 * size)),
-  heap: b.heapStats ? b.heapStats() : null,
+  // runWorkload's own sizes (src/tasks/bench/workloads.ts): 3000·size characters, 3·size steps.
+  steps_per_repeat: name === 'D_lstm_generate' ? Math.round(3000 * size) : Math.max(1, Math.round(3 * size)),
+  heap: heapCounts(b.heapStats?.()),
 })}\n`);

@@ -5,7 +5,8 @@
  *     [--steps N] [--warmup N] [--repeats N] [--chars N]
  *
  * Prints one JSON line: the median rate (tokens/s for A-C, chars/s for D) over `repeats` timed
- * runs of `steps` training steps (or `chars` generated characters), after `warmup` untimed ones.
+ * runs of `steps` training steps (or `chars` generated characters), after `warmup` untimed steps
+ * (D: `warmup` × 500 characters).
  * Run by bench/workloads.ts (`npm run bench`); each backend in its own child process.
  *
  * The models are those of src/tasks/bench/workloads.ts, written with tfjs-core ops:
@@ -294,7 +295,7 @@ async function main(): Promise<void> {
       wasm_multithread: await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT') }
     : {};
   const { rates, losses } = workload === 'D'
-    ? { rates: generateRates(Number(arg('chars', '200')), warmup * 20, repeats), losses: undefined }
+    ? { rates: generateRates(Number(arg('chars', '200')), warmup * 500, repeats), losses: undefined }
     : trainRates(workload, Number(arg('steps', '1')), warmup, repeats);
   const unit = workload === 'D' ? 'chars_per_s' : 'tokens_per_s';
   process.stdout.write(`${JSON.stringify({

@@ -4,7 +4,8 @@
         [--repeats N] [--chars N]
 
 Prints one JSON line: the median rate (tokens/s for A-C, chars/s for D) over `repeats` timed
-runs of `steps` training steps (or `chars` generated characters), after `warmup` untimed ones,
+runs of `steps` training steps (or `chars` generated characters), after `warmup` untimed steps
+(D: `warmup` x 500 characters),
 and which BLAS library the process loaded. Run by bench/workloads.ts (`npm run bench`), which
 sets OPENBLAS_CORETYPE=SkylakeX on CPUs with avx512f (Debian's OpenBLAS misdetects them) and
 OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=1.
@@ -165,7 +166,7 @@ def main():
         pass
     losses = None
     if a.workload == "D":
-        rates = generate_rates(a.chars, a.warmup * 20, a.repeats)
+        rates = generate_rates(a.chars, a.warmup * 500, a.repeats)
     else:
         rates, losses = train_rates(a.workload, a.steps, a.warmup, a.repeats)
     config = torch.__config__.show()
