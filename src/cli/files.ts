@@ -3,48 +3,55 @@
  * writes go to a temporary file that is renamed into place, so a failure never leaves a
  * half-written file behind.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
+import { TextChunkDecoder } from '../data/text-decoder.js';
 import { SeqlabError } from '../errors.js';
 
-/** Reads a whole file as bytes; a missing path or a folder is a SeqlabError naming it. */
-export function readBytes(path: string, what = 'file'): Uint8Array {
+/** A missing path or a folder is a SeqlabError naming it. */
+function checkFile(path: string, what: string): void {
   if (!existsSync(path)) throw new SeqlabError(`${what} '${path}' does not exist`);
   if (statSync(path).isDirectory()) throw new SeqlabError(`${what} '${path}' is a folder, not a file`);
+}
+
+/** Reads a whole file as bytes (checkpoints); a missing path or a folder names it. */
+export function readBytes(path: string, what = 'file'): Uint8Array {
+  checkFile(path, what);
   return new Uint8Array(readFileSync(path));
 }
 
+/** Bytes read per block when streaming a text file. */
+const BLOCK_BYTES = 1 << 20;
+
 /**
- * Reads a UTF-8 text file. Invalid UTF-8 is an error naming the file and the line of the first
- * bad byte; a byte-order mark is dropped and CRLF line ends become LF.
+ * Reads a UTF-8 text file in blocks (the whole file is never held as bytes and text at once),
+ * giving its text piece by piece to `sink`. Invalid UTF-8 is an error naming the file and the
+ * line of the first bad byte; a byte-order mark is dropped and CRLF line ends become LF.
  */
-export function readText(path: string, what = 'file'): string {
-  const bytes = readBytes(path, what);
+export function streamText(path: string, sink: (text: string) => void, what = 'file'): void {
+  checkFile(path, what);
+  const decoder = new TextChunkDecoder(path);
+  const block = new Uint8Array(BLOCK_BYTES);
+  const fd = openSync(path, 'r');
   try {
-    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-    return text.replace(/\r\n/g, '\n');
-  } catch {
-    const at = firstInvalidUtf8(bytes);
-    const line = bytes.subarray(0, at).reduce((n, b) => n + (b === 10 ? 1 : 0), 1);
-    throw new SeqlabError(`${path}:${line}: not valid UTF-8 (byte ${at})`);
+    for (let n = readSync(fd, block); n > 0; n = readSync(fd, block)) {
+      const text = decoder.push(block.subarray(0, n));
+      if (text) sink(text);
+    }
+  } finally {
+    closeSync(fd);
   }
+  const rest = decoder.end();
+  if (rest) sink(rest);
 }
 
-/** Offset of the first byte that breaks UTF-8 (the longest prefix that decodes, streaming). */
-function firstInvalidUtf8(bytes: Uint8Array): number {
-  let lo = 0;
-  let hi = bytes.length;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    try {
-      // A prefix may end inside a character; streaming mode accepts that, so validity is monotone.
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid), { stream: true });
-      lo = mid;
-    } catch {
-      hi = mid - 1;
-    }
-  }
-  return lo;
+/** A UTF-8 text file as one string, streamed as `streamText` reads it. */
+export function readText(path: string, what = 'file'): string {
+  const parts: string[] = [];
+  streamText(path, (text) => parts.push(text), what);
+  return parts.join('');
 }
 
 /** Writes `data` to `path` atomically: a temporary file beside it, then a rename. */

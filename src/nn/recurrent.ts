@@ -162,6 +162,11 @@ export abstract class RecurrentStack<C extends RecurrentConfig> extends Module {
     return out;
   }
 
+  /** The cell kind the fused kernel runs ('rnn_tanh', 'rnn_relu', 'gru' or 'lstm'). */
+  get kind(): CellKind {
+    return this._kind;
+  }
+
   /**
    * Runs every layer over x [B, T, In]. `initial` holds one optional [L·D, B, H] tensor per
    * state kind (h, then c); `finals` gives each kind back as [L·D, B, H].

@@ -1,5 +1,6 @@
 import { randomWindows } from '../../data/batching.js';
 import { LanguageModel, type LmConfig } from '../../models/lm.js';
+import { recurrentStep } from '../../models/recurrent-step.js';
 import { crossEntropy } from '../../nn/functional.js';
 import { reshape } from '../../ops/shape-ops.js';
 import { backward, noGrad } from '../../tensor/autograd.js';
@@ -82,10 +83,10 @@ function generateRate(chars: number): number {
   return noGrad(() => {
     let { state } = m.forward([1, 2, 3], 1, 3);
     let token = 4;
-    for (let i = 0; i < 3000; i++) ({ state } = m.forward([token], 1, 1, state)); // warm-up: the JIT settles
+    for (let i = 0; i < 3000; i++) ({ state } = recurrentStep(m, [token], state)); // warm-up: the JIT settles
     const t0 = performance.now();
     for (let i = 0; i < chars; i++) {
-      const out = m.forward([token], 1, 1, state);
+      const out = recurrentStep(m, [token], state); // what `seqlab generate` runs per character
       state = out.state;
       token = (token + 1) % VOCAB;
     }

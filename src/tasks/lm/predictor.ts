@@ -2,6 +2,7 @@ import { noGrad } from '../../tensor/autograd.js';
 import { concat, reshape, slice } from '../../ops/shape-ops.js';
 import type { KneserNey } from '../../models/ngram.js';
 import type { LanguageModel, LmState } from '../../models/lm.js';
+import { recurrentStep } from '../../models/recurrent-step.js';
 import type { Tensor } from '../../tensor/tensor.js';
 
 /**
@@ -67,9 +68,12 @@ export class NeuralPredictor implements Predictor<NeuralState> {
     if (full) return states.map((s, i) => this.start([...s.tokens, tokens[i]]));
     return noGrad(() => {
       const n = states.length;
-      const { logits, state } = this.model.forward(tokens, n, 1, joinStates(states.map((s) => s.lm)));
+      const joined = n === 1 ? states[0].lm : joinStates(states.map((s) => s.lm));
+      // Recurrent models take the lean one-step path (the same numbers as forward, fewer tensors).
+      const { logits, state } = this.model.rnn ? recurrentStep(this.model, tokens, joined)
+        : this.model.forward(tokens, n, 1, joined);
       const v = this.vocabSize;
-      const parts = splitState(state, n);
+      const parts = n === 1 ? [state] : splitState(state, n);
       return parts.map((lm, i) => ({ lm, logits: logits.data.slice(i * v, (i + 1) * v), tokens: [...states[i].tokens, tokens[i]] }));
     });
   }

@@ -1,0 +1,133 @@
+/**
+ * One token per sequence through a recurrent `LanguageModel`, for generation and suggestions:
+ * the same numbers as `model.forward(tokens, n, 1, state)` in inference (a test holds them
+ * equal), computed straight on the backend's kernels. Per layer it costs one bias copy, one
+ * GEMV (GEMM for n > 1) for x·W_ihᵀ and one recurrence kernel call (h·W_hhᵀ and the gate maths);
+ * then the output layer. The general path builds a dozen tensors, views and graph checks per
+ * token around the same kernels, and at batch 1 those dominate the time.
+ *
+ *   tokens [n] → logits [n, V], and the state h (and c for the LSTM) [L, n, H] after the token.
+ */
+import { backend, type CellKind } from '../backend/index.js';
+import { stateCount } from '../backend/recurrence.js';
+import { SeqlabError } from '../errors.js';
+import type { Linear } from '../nn/layers.js';
+import type { Gru, Lstm, Rnn } from '../nn/recurrent.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { LanguageModel, LmState } from './lm.js';
+
+/** One layer's parameters, in PyTorch's layout. */
+interface StepLayer {
+  wIh: Tensor; // [G·H, In]
+  wHh: Tensor; // [G·H, H]
+  bIh: Tensor | null; // [G·H]
+  bHh: Tensor | null; // [G·H]
+}
+
+const layersOf = new WeakMap<Rnn | Gru | Lstm, StepLayer[]>();
+
+/** The stack's parameters by layer (looked up once per stack; the tensors are updated in place). */
+function stepLayers(rnn: Rnn | Gru | Lstm): StepLayer[] {
+  let layers = layersOf.get(rnn);
+  if (layers) return layers;
+  if (rnn.config.bidirectional) throw new SeqlabError('lm: a bidirectional stack cannot generate step by step');
+  const p = new Map(rnn.namedParameters());
+  layers = Array.from({ length: rnn.config.numLayers }, (_, l) => ({
+    wIh: p.get(`weight_ih_l${l}`)!,
+    wHh: p.get(`weight_hh_l${l}`)!,
+    bIh: p.get(`bias_ih_l${l}`) ?? null,
+    bHh: p.get(`bias_hh_l${l}`) ?? null,
+  }));
+  layersOf.set(rnn, layers);
+  return layers;
+}
+
+/** out [rows, n] = x [rows, k]·Wᵀ (+ b): the fused linear's kernel calls, without the graph. */
+function linearRows(x: Float32Array, rows: number, layer: Linear): Float32Array {
+  const [n, k] = layer.weight.shape;
+  const out = backend().alloc(rows * n);
+  if (layer.bias) backend().axisCopy(layer.bias.data, 0, 0, out, 1, 0, rows, 1, n, false);
+  backend().gemm({ batch: 1, m: rows, n, k, a: x, b: layer.weight.data, c: out, transA: false, transB: true,
+    strideA: 0, strideB: 0, strideC: 0, accumulate: layer.bias !== null });
+  return out;
+}
+
+/** The embedding rows of `tokens` [n, E]; a free view of the weight for one token. */
+function embedRows(model: LanguageModel, tokens: readonly number[]): Float32Array {
+  const { vocabSize: V, embedDim: E } = model.config;
+  const w = model.embedding.weight.data;
+  for (const t of tokens) {
+    if (!(Number.isInteger(t) && t >= 0 && t < V)) throw new SeqlabError(`lm: token id ${t} is outside the vocabulary of ${V}`);
+  }
+  if (tokens.length === 1) return w.subarray(tokens[0] * E, (tokens[0] + 1) * E);
+  const x = backend().alloc(tokens.length * E);
+  tokens.forEach((t, i) => x.set(w.subarray(t * E, (t + 1) * E), i * E));
+  return x;
+}
+
+/**
+ * xProj [n, G·H] = x·W_ihᵀ + b_ih, then + b_hh except in the GRU (where b_hn sits inside
+ * r ⊙ (·)), in the general path's order so the sums round the same.
+ */
+function projectInput(kind: CellKind, layer: StepLayer, x: Float32Array, n: number): Float32Array {
+  const [gh, inF] = layer.wIh.shape;
+  const xProj = backend().alloc(n * gh);
+  const { bIh, bHh } = layer;
+  if (bIh) backend().axisCopy(bIh.data, 0, 0, xProj, 1, 0, n, 1, gh, false);
+  backend().gemm({ batch: 1, m: n, n: gh, k: inF, a: x, b: layer.wIh.data, c: xProj, transA: false, transB: true,
+    strideA: 0, strideB: 0, strideC: 0, accumulate: bIh !== null });
+  if (kind !== 'gru' && bHh) backend().axisCopy(bHh.data, 0, 0, xProj, 1, 0, n, 1, gh, true);
+  return xProj;
+}
+
+/** See the file comment. `state` holds h (and c) [L, n, H], or nothing for a fresh start. */
+export function recurrentStep(model: LanguageModel, tokens: readonly number[], state: LmState = {}):
+  { logits: Tensor; state: LmState } {
+  const rnn = model.rnn;
+  if (!rnn) throw new SeqlabError(`lm: recurrentStep needs a recurrent model, not ${model.config.arch}`);
+  const n = tokens.length;
+  const kind = rnn.kind;
+  const H = rnn.config.hiddenSize;
+  const L = rnn.config.numLayers;
+  const S = stateCount(kind);
+  for (const t of [state.h, S > 1 ? state.c : undefined]) {
+    if (t && !(t.rank === 3 && t.shape[0] === L && t.shape[1] === n && t.shape[2] === H)) {
+      throw new SeqlabError(`lm: state ${JSON.stringify(t.shape)} does not fit [${L}, ${n}, ${H}]`);
+    }
+  }
+  const h0 = state.h?.data ?? backend().alloc(L * n * H);
+  const c0 = S > 1 ? (state.c?.data ?? backend().alloc(L * n * H)) : null;
+  const hN = backend().alloc(L * n * H);
+  const cN = S > 1 ? backend().alloc(L * n * H) : null;
+  const states = backend().alloc(n * S * H); // [n, 1, S·H]: h then c after the step
+  let x = embedRows(model, tokens);
+  stepLayers(rnn).forEach((layer, l) => {
+    const at = l * n * H;
+    const out = backend().alloc(n * H);
+    backend().recurrenceForward({
+      kind, batch: n, steps: 1, hidden: H, xProj: projectInput(kind, layer, x, n), wHh: layer.wHh.data,
+      bHh: kind === 'gru' ? layer.bHh?.data ?? null : null, h0: h0.subarray(at, at + n * H),
+      c0: c0 ? c0.subarray(at, at + n * H) : null, lengths: null, reverse: false, out, states, saved: null,
+    });
+    // states [n, S, H] → row l of hN and cN [L, n, H]
+    backend().axisCopy(states, S, 0, hN.subarray(at, at + n * H), 1, 0, n, 1, H, false);
+    if (cN) backend().axisCopy(states, S, 1, cN.subarray(at, at + n * H), 1, 0, n, 1, H, false);
+    x = out;
+  });
+  const top = model.proj ? linearRows(x, n, model.proj) : x;
+  const V = model.config.vocabSize;
+  let logits: Float32Array;
+  if (model.head) {
+    logits = linearRows(top, n, model.head);
+  } else {
+    const E = model.config.embedDim;
+    logits = backend().alloc(n * V); // [n, E]·[V, E]ᵀ
+    backend().gemm({ batch: 1, m: n, n: V, k: E, a: top, b: model.embedding.weight.data, c: logits, transA: false,
+      transB: true, strideA: 0, strideB: 0, strideC: 0, accumulate: false });
+  }
+  const op = 'recurrent_step';
+  return {
+    logits: new Tensor(logits, [n, 1, V], { op }),
+    state: { h: new Tensor(hN, [L, n, H], { op }), ...(cN ? { c: new Tensor(cN, [L, n, H], { op }) } : {}) },
+  };
+}

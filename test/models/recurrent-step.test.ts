@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { LanguageModel } from '../../src/models/lm.js';
+import { recurrentStep } from '../../src/models/recurrent-step.js';
+import { resolveLmConfig } from '../../src/tasks/lm/lm-task.js';
+import { noGrad, Rng } from '../../src/tensor/index.js';
+import type { LmArch } from '../../src/models/lm.js';
+
+describe('recurrentStep: the lean generation step equals the general forward', () => {
+  const cases: { arch: LmArch; set: Record<string, unknown> }[] = [
+    { arch: 'lstm', set: { numLayers: 2 } },
+    { arch: 'gru', set: { numLayers: 2 } },
+    { arch: 'rnn', set: {} },
+    { arch: 'lstm', set: { tieWeights: true } }, // tied through a projection (hidden ≠ embed)
+  ];
+  for (const { arch, set } of cases) {
+    it(`${arch} ${JSON.stringify(set)}: logits and state over several tokens, batch 1 and 3`, () => {
+      const config = resolveLmConfig(arch, 11, { embedDim: 8, hiddenSize: 12, ...set });
+      const model = new LanguageModel(config, new Rng(5)).eval();
+      noGrad(() => {
+        for (const n of [1, 3]) {
+          let general = model.forward(Array.from({ length: n }, (_, b) => 1 + b), n, 1);
+          let lean = recurrentStep(model, Array.from({ length: n }, (_, b) => 1 + b));
+          for (const t of [4, 0, 10, 7]) {
+            const ids = Array.from({ length: n }, (_, b) => (t + b) % 11);
+            general = model.forward(ids, n, 1, general.state);
+            lean = recurrentStep(model, ids, lean.state);
+            expect(lean.logits.shape).toEqual([n, 1, 11]);
+            expect(Array.from(lean.logits.data)).toEqual(Array.from(general.logits.data));
+            expect(Array.from(lean.state.h!.data)).toEqual(Array.from(general.state.h!.data));
+            if (arch === 'lstm') expect(Array.from(lean.state.c!.data)).toEqual(Array.from(general.state.c!.data));
+          }
+        }
+      });
+    });
+  }
+
+  it('refuses token ids outside the vocabulary and states of the wrong shape', () => {
+    const model = new LanguageModel(resolveLmConfig('gru', 5, { embedDim: 4, hiddenSize: 4 }), new Rng(1)).eval();
+    expect(() => recurrentStep(model, [5])).toThrow(/token id 5 is outside the vocabulary of 5/);
+    const { state } = recurrentStep(model, [1, 2]);
+    expect(() => recurrentStep(model, [1], state)).toThrow(/does not fit \[1, 1, 4\]/);
+  });
+});
