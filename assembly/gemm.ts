@@ -107,8 +107,8 @@ export function packedBlock(pa: usize, pb: usize, c: usize, ldc: i32, rows: i32,
   }
 }
 
-/** One 4×8 tile of C over kc steps of packed A [kc, 4] and packed B [kc, 8]. */
-function tile4x8(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, rows: i32, cols: i32, add: bool,
+/** One 4×8 tile of C over kc steps of packed A [kc, 4] and packed B [kc, 8] (also used by attention.ts). */
+export function tile4x8(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, rows: i32, cols: i32, add: bool,
   tile: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);

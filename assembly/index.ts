@@ -7,7 +7,9 @@ export { binary, where, stridedCopy } from './elementwise';
 export { reduce, axisCopy, gatherRows, im2col1d } from './reduce';
 export { barrier, gemmChunk, gemmPackA, gemmPackB } from './parallel';
 export { recurrenceForward, recurrenceBackward, recurrenceScratchBytes } from './recurrence';
+export { recurrenceForwardPart, recurrenceBackwardPart, recurrencePartScratchBytes } from './recurrence-parallel';
 export { softmax, softmaxGrad } from './softmax';
+export { attention, attentionGrad, attentionScratchBytes } from './attention';
 export { layerNorm, layerNormGrad } from './layernorm';
 export { adamStep } from './adam';
 

@@ -6,30 +6,31 @@
 // and the gate maths, four units per vector. Backward runs the steps in reverse with W_hh packed
 // once, collects h_{t−1} and the gate gradients of every step, and ends with one
 // [G·H, B·T]·[B·T, H] GEMM for dW_hh. Batch 1 skips packing: the per-step products are GEMVs.
+// recurrence-parallel.ts runs the same steps on several threads, each over a range of units.
 import { gemm, gemmScratchBytes, gemvCols, gemvRows, packA, packB, packedABytes, packedBBytes, packedProduct } from './gemm';
 import { expDomain, sigmoidv, tanhv } from './vmath';
 
 // Cell kinds, in the order of the JS side's table.
 export const RNN_TANH = 0, RNN_RELU = 1, GRU = 2, LSTM = 3;
 
-@inline function gateCount(kind: i32): i32 {
+@inline export function gateCount(kind: i32): i32 {
   return kind == LSTM ? 4 : kind == GRU ? 3 : 1;
 }
 
-@inline function stateCount(kind: i32): i32 {
+@inline export function stateCount(kind: i32): i32 {
   return kind == LSTM ? 2 : 1;
 }
 
-@inline function savedWidth(kind: i32): i32 {
+@inline export function savedWidth(kind: i32): i32 {
   return kind == GRU ? 4 : gateCount(kind);
 }
 
 /** Scratch sub-blocks start on 64-byte boundaries. */
-@inline function align(bytes: usize): usize {
+@inline export function align(bytes: usize): usize {
   return (bytes + 63) & ~(<usize>63);
 }
 
-@inline function floats(n: i32): usize {
+@inline export function floats(n: i32): usize {
   return align(<usize>n << 2);
 }
 
@@ -83,18 +84,20 @@ function storePart(p: usize, v: v128, n: i32): void {
   else storePart(p, v, n);
 }
 
-/** Four floats of scratch for the lane-by-lane fallback. */
-const LANES: usize = memory.data(16, 16);
+/** σ(v) with the reference's float64 formula. */
+function sigmoid64(v: f64): f32 {
+  return <f32>(v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)));
+}
 
-/** σ(x) lane by lane with the reference's float64 formula, for lanes outside sigmoidv's domain. */
+/**
+ * σ(x) lane by lane, for lanes outside sigmoidv's domain. In registers, not static scratch:
+ * recurrence-parallel.ts runs this on several threads at once.
+ */
 function sigmoidLanes(x: v128): v128 {
-  v128.store(LANES, x);
-  for (let l = 0; l < 4; l++) {
-    const p = LANES + (<usize>l << 2);
-    const v = <f64>load<f32>(p);
-    store<f32>(p, <f32>(v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v))));
-  }
-  return v128.load(LANES);
+  let y = f32x4.splat(sigmoid64(<f64>f32x4.extract_lane(x, 0)));
+  y = f32x4.replace_lane(y, 1, sigmoid64(<f64>f32x4.extract_lane(x, 1)));
+  y = f32x4.replace_lane(y, 2, sigmoid64(<f64>f32x4.extract_lane(x, 2)));
+  return f32x4.replace_lane(y, 3, sigmoid64(<f64>f32x4.extract_lane(x, 3)));
 }
 
 @inline function sigm(x: v128): v128 {
@@ -139,7 +142,7 @@ function sigmoidLanes(x: v128): v128 {
 }
 
 /** Whether batch entry b is still inside its sequence at time t. */
-@inline function live(lengths: usize, b: i32, t: i32): bool {
+@inline export function live(lengths: usize, b: i32, t: i32): bool {
   return lengths == 0 || t < load<i32>(lengths + (<usize>b << 2));
 }
 
@@ -201,19 +204,23 @@ function sigmoidLanes(x: v128): v128 {
   st(s + jo, on ? hNew : ld(hp + jo, n), n);
 }
 
-@inline function forwardRow(kind: i32, hidden: i32, x: usize, g: usize, bias: usize, hp: usize, cp: usize, s: usize,
-  sv: usize, o: usize, on: bool): void {
+/**
+ * Units [j0, j1) of one row at one step (every pointer at the row's start); j1 − j0 need not
+ * be a multiple of 4. hp and cp: the state before the step.
+ */
+@inline export function forwardRow(kind: i32, hidden: i32, j0: i32, j1: i32, x: usize, g: usize, bias: usize, hp: usize,
+  cp: usize, s: usize, sv: usize, o: usize, on: bool): void {
   const hb = <usize>hidden << 2;
-  let j = 0;
-  for (; j + 4 <= hidden; j += 4) {
+  let j = j0;
+  for (; j + 4 <= j1; j += 4) {
     const jo = <usize>j << 2;
     if (kind == LSTM) lstmForward(hb, x, g, hp, cp, s, sv, o, on, jo, 4);
     else if (kind == GRU) gruForward(hb, x, g, bias, hp, s, sv, o, on, jo, 4);
     else rnnForward(kind == RNN_RELU, x, g, hp, s, sv, o, on, jo, 4);
   }
-  if (j < hidden) {
+  if (j < j1) {
     const jo = <usize>j << 2;
-    const n = hidden - j;
+    const n = j1 - j;
     if (kind == LSTM) lstmForward(hb, x, g, hp, cp, s, sv, o, on, jo, n);
     else if (kind == GRU) gruForward(hb, x, g, bias, hp, s, sv, o, on, jo, n);
     else rnnForward(kind == RNN_RELU, x, g, hp, s, sv, o, on, jo, n);
@@ -247,7 +254,7 @@ function sigmoidLanes(x: v128): v128 {
     for (let b = 0; b < batch; b++) {
       const row = <usize>b * <usize>steps + <usize>t;
       const sv = saved != 0 ? saved + row * savedBytes : savedStep + <usize>b * savedBytes;
-      forwardRow(kind, hidden, xProj + row * ghb, hh + <usize>b * ghb, bHh, hBuf + <usize>b * hb, cBuf + <usize>b * hb,
+      forwardRow(kind, hidden, 0, hidden, xProj + row * ghb, hh + <usize>b * ghb, bHh, hBuf + <usize>b * hb, cBuf + <usize>b * hb,
         states + row * stateBytes, sv, out + row * hb, live(lengths, b, t));
     }
   }
@@ -320,19 +327,20 @@ export function recurrenceForward(kind: i32, batch: i32, steps: i32, hidden: i32
   st(dh + jo, zero(), n);
 }
 
-@inline function backwardRow(kind: i32, hidden: i32, sv: usize, s: usize, hp: usize, cp: usize, dOut: usize, dh: usize,
-  dc: usize, dg: usize, dx: usize): void {
+/** Units [j0, j1) of one row's BPTT step (pointers at the row's start), as forwardRow. */
+@inline export function backwardRow(kind: i32, hidden: i32, j0: i32, j1: i32, sv: usize, s: usize, hp: usize, cp: usize,
+  dOut: usize, dh: usize, dc: usize, dg: usize, dx: usize): void {
   const hb = <usize>hidden << 2;
-  let j = 0;
-  for (; j + 4 <= hidden; j += 4) {
+  let j = j0;
+  for (; j + 4 <= j1; j += 4) {
     const jo = <usize>j << 2;
     if (kind == LSTM) lstmBackward(hb, sv, s, cp, dOut, dh, dc, dg, jo, 4);
     else if (kind == GRU) gruBackward(hb, sv, hp, dOut, dh, dg, dx, jo, 4);
     else rnnBackward(kind == RNN_RELU, sv, dOut, dh, dg, jo, 4);
   }
-  if (j < hidden) {
+  if (j < j1) {
     const jo = <usize>j << 2;
-    const n = hidden - j;
+    const n = j1 - j;
     if (kind == LSTM) lstmBackward(hb, sv, s, cp, dOut, dh, dc, dg, jo, n);
     else if (kind == GRU) gruBackward(hb, sv, hp, dOut, dh, dg, dx, jo, n);
     else rnnBackward(kind == RNN_RELU, sv, dOut, dh, dg, jo, n);
@@ -340,7 +348,7 @@ export function recurrenceForward(kind: i32, batch: i32, steps: i32, hidden: i32
 }
 
 /** dst[0..n) += src[0..n). */
-function addInto(dst: usize, src: usize, n: i32): void {
+export function addInto(dst: usize, src: usize, n: i32): void {
   let j = 0;
   for (; j + 4 <= n; j += 4) {
     const o = <usize>j << 2;
@@ -390,7 +398,7 @@ function addInto(dst: usize, src: usize, n: i32): void {
         memory.fill(dg, 0, ghb); // the state passes through: dh and dc stay as they are
         continue;
       }
-      backwardRow(kind, hidden, saved + row * savedBytes, states + row * stateBytes, hBuf + <usize>b * hb,
+      backwardRow(kind, hidden, 0, hidden, saved + row * savedBytes, states + row * stateBytes, hBuf + <usize>b * hb,
         cBuf + <usize>b * hb, dOut + row * hb, dh + <usize>b * hb, dc + <usize>b * hb, dg, dxProj + row * ghb);
       if (dbHh != 0) addInto(dbHh, dg, gh);
     }

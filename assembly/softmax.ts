@@ -7,7 +7,7 @@ import { expDomain, expv } from './vmath';
 const LANES: usize = memory.data(16, 16);
 
 /** eˣ, vectorised where every lane is in expv's domain, else lane by lane with Math.exp. */
-@inline function exp4(x: v128): v128 {
+@inline export function exp4(x: v128): v128 {
   if (expDomain(x)) return expv(x);
   v128.store(LANES, x);
   for (let l = 0; l < 4; l++) {
@@ -18,22 +18,22 @@ const LANES: usize = memory.data(16, 16);
 }
 
 /** All-ones lanes where position j.. of the row is kept (its mask value is 0), or all kept. */
-@inline function keep4(mask: usize, stride: i32, off: usize): v128 {
+@inline export function keep4(mask: usize, stride: i32, off: usize): v128 {
   if (mask == 0) return i32x4.splat(-1);
   const m = stride == 1 ? v128.load(mask + off) : v128.load32_splat(mask);
   return f32x4.eq(m, f32x4.splat(0));
 }
 
-@inline function keep1(mask: usize, stride: i32, off: usize): bool {
+@inline export function keep1(mask: usize, stride: i32, off: usize): bool {
   return mask == 0 || load<f32>(stride == 1 ? mask + off : mask) == 0;
 }
 
 /** max with NaN winning, as the reference's reduce. */
-@inline function maxStep(acc: f32, v: f32): f32 {
+@inline export function maxStep(acc: f32, v: f32): f32 {
   return v > acc || v != v ? v : acc;
 }
 
-@inline function promoteHigh(v: v128): v128 {
+@inline export function promoteHigh(v: v128): v128 {
   return f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
 }
 

@@ -1,17 +1,20 @@
 /**
  * Threads against one thread, in the same run: GEMM GFLOP/s on workload A's products, 1024³ and
- * small products that must stay on one thread, then workload A's training throughput.
+ * small products that must stay on one thread, the whole-sequence LSTM and GRU layers of
+ * workloads A and B (forward, and backward through time), then workload A's training throughput.
  *
  *   npx tsx bench/threads.ts [--threads N] [--rounds N] [--steps N] [--no-train] [--json]
  *
  * Rounds alternate one thread and N threads (default 2) on the same backend and operands, so
  * a neighbour's load lands on both alike; each row keeps its best round (GEMM) or the median
  * (training). The split column is what planGemm chose: rows, columns or batch entries, and the
- * chunks; "-" means the product stays on the calling thread.
+ * chunks, or the hidden units of a recurrent layer; "-" means it stays on the calling thread.
  */
 import { setFlagsFromString } from 'node:v8';
-import type { GemmArgs } from '../src/backend/backend.js';
+import type { CellKind, GemmArgs, RecurrenceGradArgs } from '../src/backend/backend.js';
+import { gateCount, savedWidth, stateCount } from '../src/backend/recurrence.js';
 import { loadWasmBackend, type WasmBackend } from '../src/backend/wasm/index.js';
+import { recurrenceParts } from '../src/backend/wasm/recurrence.js';
 import { planGemm, SPLIT_BATCH, SPLIT_COLUMNS } from '../src/backend/wasm/threads.js';
 import { runWorkload } from '../src/tasks/bench/workloads.js';
 import { Rng } from '../src/tensor/random.js';
@@ -46,6 +49,15 @@ const SHAPES: Shape[] = [
   shape('GEMV batch 1, 1×320·(1024×320)ᵀ', 1, 1, 1024, 320, 'NT'),
 ];
 
+/** Recurrent layers at workload A's and B's sizes: batch 32, 64 steps, hidden 256. */
+const RECURRENCES: { name: string; kind: CellKind; backward: boolean }[] = [
+  { name: 'A LSTM layer forward, 32 × 64 steps, hidden 256', kind: 'lstm', backward: false },
+  { name: 'A LSTM layer backward through time', kind: 'lstm', backward: true },
+  { name: 'B GRU layer forward', kind: 'gru', backward: false },
+  { name: 'B GRU layer backward through time', kind: 'gru', backward: true },
+];
+const [RB, RT, RH] = [32, 64, 256];
+
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
   const i = args.indexOf(name);
@@ -66,6 +78,26 @@ function gemmArgs(w: WasmBackend, s: Shape, rng: Rng): GemmArgs {
   const { batch, m, n, k } = s;
   return { batch, m, n, k, a: fill(batch * m * k), b: fill(batch * k * n), c: w.alloc(batch * m * n),
     transA: s.transA, transB: s.transB, strideA: m * k, strideB: k * n, strideC: m * n, accumulate: false };
+}
+
+/** A layer's operands, states and saved gates filled by one forward call. */
+function recurrenceArgs(w: WasmBackend, kind: CellKind, rng: Rng): RecurrenceGradArgs {
+  const [G, S, W] = [gateCount(kind), stateCount(kind), savedWidth(kind)];
+  const fill = (n: number, scale = 1): Float32Array => {
+    const a = w.alloc(n);
+    for (let i = 0; i < n; i++) a[i] = scale * rng.uniform(-1, 1);
+    return a;
+  };
+  const lstm = kind === 'lstm';
+  const a: RecurrenceGradArgs = {
+    kind, batch: RB, steps: RT, hidden: RH, reverse: false, lengths: null, xProj: fill(RB * RT * G * RH),
+    wHh: fill(G * RH * RH, 1 / Math.sqrt(RH)), bHh: fill(G * RH), h0: fill(RB * RH), c0: lstm ? fill(RB * RH) : null,
+    out: w.alloc(RB * RT * RH), states: w.alloc(RB * RT * S * RH), saved: w.alloc(RB * RT * W * RH),
+    dOut: fill(RB * RT * RH), dhN: fill(RB * RH), dcN: lstm ? fill(RB * RH) : null, dxProj: w.alloc(RB * RT * G * RH),
+    dwHh: w.alloc(G * RH * RH), dbHh: w.alloc(G * RH), dh0: w.alloc(RB * RH), dc0: lstm ? w.alloc(RB * RH) : null,
+  };
+  w.recurrenceForward(a);
+  return a;
 }
 
 /** GFLOP/s of the best of `reps` timed batches, each at least `minMs` long. */
@@ -103,6 +135,10 @@ async function main(): Promise<void> {
   const w = await loadWasmBackend(); // the default instance, which the workloads use too
   const rng = new Rng(1);
   const inputs = SHAPES.map((s) => gemmArgs(w, s, rng));
+  const layers = RECURRENCES.map((r) => recurrenceArgs(w, r.kind, rng));
+  // Multiply-adds: h·W_hhᵀ per step forward; dGate·W_hh per step and dW_hh backward.
+  const layerFlops = (r: (typeof RECURRENCES)[number]): number =>
+    (r.backward ? 4 : 2) * RB * RT * gateCount(r.kind) * RH * RH;
   const best = new Map<string, number>();
   const keep = (key: string, v: number): void => { best.set(key, Math.max(best.get(key) ?? 0, v)); };
   const trainRates: Record<number, number[]> = { 1: [], [threads]: [] };
@@ -112,17 +148,21 @@ async function main(): Promise<void> {
       const got = await w.setThreads(t);
       if (t > 1) used = got;
       SHAPES.forEach((s, i) => keep(`${t} ${s.name}`, gflops(2 * s.batch * s.m * s.n * s.k, () => w.gemm(inputs[i]))));
+      RECURRENCES.forEach((r, i) => keep(`${t} ${r.name}`, gflops(layerFlops(r), () => (r.backward
+        ? w.recurrenceBackward(layers[i]) : w.recurrenceForward(layers[i])))));
       if (train) trainRates[t].push((await runWorkload('A_lstm_train', 1, steps / 3)).rate);
     }
     process.stderr.write(`round ${r + 1}/${rounds}\n`);
   }
   await w.setThreads(1);
 
-  const rows = SHAPES.map((s) => {
-    const one = best.get(`1 ${s.name}`)!;
-    const many = best.get(`${threads} ${s.name}`)!;
-    return { shape: s.name, split: splitName(s), gflops1: one, gflopsN: many, speedup: many / one };
-  });
+  const row = (name: string, split: string) => {
+    const one = best.get(`1 ${name}`)!;
+    const many = best.get(`${threads} ${name}`)!;
+    return { shape: name, split, gflops1: one, gflopsN: many, speedup: many / one };
+  };
+  const units = recurrenceParts(used, RB, RH) > 1 ? `units ×${used}` : '-';
+  const rows = [...SHAPES.map((s) => row(s.name, splitName(s))), ...RECURRENCES.map((r) => row(r.name, units))];
   const a1 = train ? median(trainRates[1]) : null;
   const aN = train ? median(trainRates[threads]) : null;
   if (json) {

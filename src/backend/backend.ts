@@ -6,8 +6,10 @@
  * Arrays are plain Float32Array; offsets and strides are in elements. Kernels never allocate
  * tensors and never call back into JavaScript per element.
  */
+import type { AttentionArgs, AttentionGradArgs } from './attention.js';
 import type { RecurrenceArgs, RecurrenceGradArgs } from './recurrence.js';
 
+export type { AttentionArgs, AttentionCall, AttentionGradArgs, HeadLayout } from './attention.js';
 export type { CellKind, RecurrenceArgs, RecurrenceGradArgs } from './recurrence.js';
 
 export type UnaryOp = 'neg' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu' | 'gelu' | 'gelu_tanh' | 'sqrt' | 'abs';
@@ -110,6 +112,16 @@ export interface Backend {
 
   /** The scaled softmax's vector-Jacobian product, per row: dx = scale·y ⊙ (g − Σⱼ gⱼ·yⱼ). */
   softmaxGrad(y: Float32Array, g: Float32Array, rows: number, n: number, scale: number, dx: Float32Array): void;
+
+  /**
+   * Multi-head scaled dot-product attention, softmax(scale·QKᵀ, masked)·V per batch entry and
+   * head, causal and/or with key padding, in one pass: see attention.ts for the equations and
+   * the layouts. Fills `out` [B, Tq, H·Dh] and `weights` [B, H, Tq, Tk].
+   */
+  attention(args: AttentionArgs): void;
+
+  /** Backward of `attention`: adds the gradients into dq, dk and dv (those given). */
+  attentionGrad(args: AttentionGradArgs): void;
 
   /**
    * Layer normalisation over the last axis of x viewed as [rows, n], PyTorch's biased variance:

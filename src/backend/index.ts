@@ -4,6 +4,8 @@ import { loadWasmBackendSync } from './wasm/index.js';
 
 export type { AdamStep, Backend, BinaryOp, CellKind, GemmArgs, RecurrenceArgs, RecurrenceGradArgs, ReduceOp, SoftmaxMask,
   UnaryOp } from './backend.js';
+export type { AttentionArgs, AttentionCall, AttentionGradArgs, HeadLayout } from './backend.js';
+export { headMajor, interleavedHeads } from './attention.js';
 export { referenceBackend } from './reference.js';
 export { wasmBackend, loadWasmBackend, loadWasmBackendSync, setThreads, supportedSimdVariants, type WasmBackend } from './wasm/index.js';
 

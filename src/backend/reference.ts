@@ -1,4 +1,5 @@
 import type { AdamStep, Backend, BinaryOp, GemmArgs, ReduceOp, SoftmaxMask, UnaryOp } from './backend.js';
+import { attentionBackward, attentionForward } from './attention.js';
 import { recurrenceBackward, recurrenceForward } from './recurrence.js';
 
 /**
@@ -22,6 +23,8 @@ export const referenceBackend: Backend = {
   recurrenceBackward: (args) => recurrenceBackward(args, gemm),
   softmax,
   softmaxGrad,
+  attention: attentionForward,
+  attentionGrad: attentionBackward,
   layerNorm,
   layerNormGrad,
   adamStep,

@@ -148,11 +148,18 @@ export class LanguageModel extends Module {
     next.kv = [];
     this.layers.forEach((layer, l) => {
       const y = layer.norm1.forward(h);
-      const fresh = layer.self_attn.projectKeyValue(y, y); // [B, H, T, Dh]
       const cached = state.kv?.[l];
-      const kv = cached ? { k: concat([cached.k, fresh.k], 2), v: concat([cached.v, fresh.v], 2) } : fresh;
-      next.kv!.push(kv);
-      const a = layer.self_attn.attendProjected(y, kv, { attnMask: mask }).output;
+      let a: Tensor;
+      if (cached) {
+        const fresh = layer.self_attn.projectKeyValue(y, y); // [B, H, T, Dh]
+        const kv = { k: concat([cached.k, fresh.k], 2), v: concat([cached.v, fresh.v], 2) };
+        next.kv!.push(kv);
+        a = layer.self_attn.attendProjected(y, kv, { attnMask: mask }).output;
+      } else { // a fresh start (training, a prompt): one packed projection, keys and values for the cache on demand
+        const sa = layer.self_attn.selfAttention(y, { attnMask: mask });
+        next.kv!.push(sa.kv);
+        a = sa.output;
+      }
       h = add(h, layer.dropout1.forward(a));
       const f = layer.linear1.forward(layer.norm2.forward(h));
       const act = layer.config.activation === 'gelu' ? gelu(f) : relu(f);

@@ -2,6 +2,7 @@
  * Multi-head scaled dot-product attention, as torch.nn.MultiheadAttention(batch_first=True).
  */
 import { SeqlabError } from '../errors.js';
+import { attention, type AttentionOptions, type AttentionResult, headMajorView, type HeadView, interleaved } from '../ops/attention.js';
 import { dropout } from '../ops/dropout.js';
 import { add } from '../ops/elementwise.js';
 import { matmul } from '../ops/matmul.js';
@@ -28,12 +29,26 @@ export function causalMask(t: number, s = t): Tensor {
   return m;
 }
 
+/** Whether mask [Tq, Tk] is exactly `causalMask(Tq, Tk)` (nonzero where j > i + Tk − Tq). */
+export function isCausalMask(mask: Tensor, tq: number, tk: number): boolean {
+  if (mask.rank !== 2 || mask.shape[0] !== tq || mask.shape[1] !== tk) return false;
+  for (let i = 0; i < tq; i++) {
+    for (let j = 0; j < tk; j++) if ((mask.data[i * tk + j] !== 0) !== (j > i + tk - tq)) return false;
+  }
+  return true;
+}
+
 /** Options of `MultiHeadAttention`. */
 export interface MultiHeadAttentionOptions {
   /** Dropout probability on the attention weights, in training mode only. Default 0. */
   dropout?: number;
   /** Biases on the input and output projections. Default true. */
   bias?: boolean;
+  /**
+   * Run the fused attention kernel where it applies (default true); false always runs the
+   * composed definition (same results to float32 rounding; for tests and comparisons).
+   */
+  fused?: boolean;
 }
 
 /** Masks for one call; nonzero means "masked" in both, as PyTorch's boolean masks. */
@@ -48,6 +63,33 @@ export interface AttentionMasks {
 export interface ProjectedKeyValue {
   k: Tensor;
   v: Tensor;
+}
+
+/**
+ * The keys and values of a packed projection [B, T, 3E] (q, k, v blocks), split into heads
+ * [B, H, T, Dh] only when read: training reads the packed tensor in place and never asks.
+ */
+class PackedKeyValue implements ProjectedKeyValue {
+  private split: ProjectedKeyValue | null = null;
+
+  constructor(private readonly qkv: Tensor, private readonly heads: number) {}
+
+  private get both(): ProjectedKeyValue {
+    const [batch, t, e3] = this.qkv.shape;
+    const e = e3 / 3;
+    const heads = (block: number): Tensor => permute(reshape(slice(this.qkv, 2, block * e, (block + 1) * e),
+      [batch, t, this.heads, e / this.heads]), [0, 2, 1, 3]); // [B, H, T, Dh]
+    this.split ??= { k: heads(1), v: heads(2) };
+    return this.split;
+  }
+
+  get k(): Tensor {
+    return this.both.k;
+  }
+
+  get v(): Tensor {
+    return this.both.v;
+  }
 }
 
 /** What `MultiHeadAttention.forward` returns. */
@@ -71,6 +113,12 @@ export interface MultiHeadOutput {
  *
  * For incremental decoding, `projectKeyValue` and `attendProjected` split the forward pass: a
  * cache can keep projected keys and values [B, H, Tk, Dh] and concatenate each step's along Tk.
+ *
+ * Two paths compute the same thing, chosen in one place (`fusedOptions`): the composed one
+ * (`attendComposed`: heads permuted out, QKᵀ, masked scaled softmax, dropout, ·V, permuted
+ * back), which is the definition and takes any mask and dropout; and the fused primitive
+ * (ops/attention.ts), which reads the heads in place from the projections and runs whenever
+ * the masks are causal and/or key padding and no dropout applies to the weights.
  */
 export class MultiHeadAttention extends Module {
   in_proj_weight: Tensor;
@@ -78,6 +126,7 @@ export class MultiHeadAttention extends Module {
   out_proj: Linear;
   readonly headDim: number;
   readonly dropout: number;
+  readonly fused: boolean;
 
   constructor(readonly embedDim: number, readonly numHeads: number, private readonly _rng: Rng,
     options: MultiHeadAttentionOptions = {}) {
@@ -93,6 +142,7 @@ export class MultiHeadAttention extends Module {
       throw new SeqlabError(`MultiHeadAttention: dropout ${this.dropout} must be in [0, 1)`);
     }
     const bias = options.bias ?? true;
+    this.fused = options.fused ?? true;
     this.headDim = embedDim / numHeads;
     this.in_proj_weight = xavierUniformParam([3 * embedDim, embedDim], _rng);
     this.in_proj_bias = bias ? constantParam([3 * embedDim], 0) : null;
@@ -100,17 +150,47 @@ export class MultiHeadAttention extends Module {
     if (this.out_proj.bias) this.out_proj.bias.data.fill(0);
   }
 
-  /** x [B, T, E] · W_iᵀ + b_i for block i (0 q, 1 k, 2 v) of the packed projection, split into heads. */
-  private project(x: Tensor, block: number, what: string): Tensor {
+  /** x [B, T, E] · W_iᵀ + b_i for blocks first..last−1 (0 q, 1 k, 2 v) of the packed projection: [B, T, n·E]. */
+  private projectBlocks(x: Tensor, first: number, last: number, what: string): Tensor {
     const e = this.embedDim;
     if (x.rank !== 3 || x.shape[2] !== e) {
       throw new SeqlabError(`MultiHeadAttention: ${what} has shape ${shapeStr(x.shape)}, expected [B, T, ${e}]`);
     }
-    const w = slice(this.in_proj_weight, 0, block * e, (block + 1) * e); // [E, E]
-    const b = this.in_proj_bias ? slice(this.in_proj_bias, 0, block * e, (block + 1) * e) : null;
+    if (first === 0 && last === 3) return linear(x, this.in_proj_weight, this.in_proj_bias); // no slice to copy
+    const w = slice(this.in_proj_weight, 0, first * e, last * e); // [n·E, E]
+    const b = this.in_proj_bias ? slice(this.in_proj_bias, 0, first * e, last * e) : null;
+    return linear(x, w, b);
+  }
+
+  /** Block i (0 q, 1 k, 2 v) of the projection of x [B, T, E], split into heads [B, H, T, Dh]. */
+  private project(x: Tensor, block: number, what: string): Tensor {
     const [batch, t] = x.shape;
-    const y = reshape(linear(x, w, b), [batch, t, this.numHeads, this.headDim]); // [B, T, H, Dh]
-    return permute(y, [0, 2, 1, 3]); // [B, H, T, Dh]
+    const y = reshape(this.projectBlocks(x, block, block + 1, what), [batch, t, this.numHeads, this.headDim]);
+    return permute(y, [0, 2, 1, 3]); // [B, T, H, Dh] → [B, H, T, Dh]
+  }
+
+  /** Heads of columns block·E.. of a projection [B, T, n·E], read in place. */
+  private heads(y: Tensor, block: number): HeadView {
+    return interleaved(y, this.numHeads, this.headDim, block * this.embedDim);
+  }
+
+  /**
+   * The one place the path is chosen: the fused kernel's options when it can run these masks
+   * (attnMask absent or causal; key padding as is) and no dropout applies to the weights;
+   * null for the composed path. Checks the masks' shapes first, for either path.
+   */
+  private fusedOptions(masks: AttentionMasks, batch: number, tq: number, tk: number): AttentionOptions | null {
+    checkMask(masks.attnMask, [tq, tk], 'MultiHeadAttention attnMask');
+    checkMask(masks.keyPaddingMask, [batch, tk], 'MultiHeadAttention keyPaddingMask');
+    if (!this.fused || (this.training && this.dropout > 0)) return null;
+    if (masks.attnMask && !isCausalMask(masks.attnMask, tq, tk)) return null;
+    return { causal: masks.attnMask !== undefined, keyPadding: masks.keyPaddingMask ?? null };
+  }
+
+  /** Traces the weights and applies the output projection. */
+  private finish({ output, weights }: AttentionResult): MultiHeadOutput {
+    if (tracing()) traceValue(this, 'attn', weights);
+    return { output: this.out_proj.forward(output), weights };
   }
 
   /** key, value [B, Tk, E] → K, V [B, H, Tk, Dh]: what a KV cache would keep. */
@@ -126,23 +206,58 @@ export class MultiHeadAttention extends Module {
     if (key.shape[0] !== query.shape[0]) {
       throw new SeqlabError(`MultiHeadAttention: query ${shapeStr(query.shape)} and key ${shapeStr(key.shape)} differ in batch size`);
     }
-    return this.attendProjected(query, this.projectKeyValue(key, value), masks);
+    const shapesFit = query.rank === 3 && key.rank === 3 && value.rank === 3 && key.shape[1] === value.shape[1];
+    const fused = shapesFit && this.fusedOptions(masks, query.shape[0], query.shape[1], key.shape[1]);
+    if (!fused) return this.attendProjected(query, this.projectKeyValue(key, value), masks); // (its errors)
+    if (query === key && key === value) { // self-attention: one projection [B, T, 3E], read in place
+      const qkv = this.projectBlocks(query, 0, 3, 'query');
+      return this.finish(attention(this.heads(qkv, 0), this.heads(qkv, 1), this.heads(qkv, 2), fused));
+    }
+    const q = this.projectBlocks(query, 0, 1, 'query'); // [B, Tq, E]
+    if (key === value) {
+      const kv = this.projectBlocks(key, 1, 3, 'key'); // [B, Tk, 2E]
+      return this.finish(attention(this.heads(q, 0), this.heads(kv, 0), this.heads(kv, 1), fused));
+    }
+    const k = this.projectBlocks(key, 1, 2, 'key');
+    const v = this.projectBlocks(value, 2, 3, 'value');
+    return this.finish(attention(this.heads(q, 0), this.heads(k, 0), this.heads(v, 0), fused));
+  }
+
+  /**
+   * Self-attention of x [B, T, E] that also hands out x's projected keys and values [B, H, T, Dh]
+   * (for a cache, as `projectKeyValue(x, x)` gives them; split out only when read).
+   */
+  selfAttention(x: Tensor, masks: AttentionMasks = {}): MultiHeadOutput & { kv: ProjectedKeyValue } {
+    const fused = x.rank === 3 && this.fusedOptions(masks, x.shape[0], x.shape[1], x.shape[1]);
+    if (!fused) {
+      const kv = this.projectKeyValue(x, x);
+      return { ...this.attendProjected(x, kv, masks), kv };
+    }
+    const qkv = this.projectBlocks(x, 0, 3, 'query'); // [B, T, 3E]
+    const out = this.finish(attention(this.heads(qkv, 0), this.heads(qkv, 1), this.heads(qkv, 2), fused));
+    return { ...out, kv: new PackedKeyValue(qkv, this.numHeads) };
   }
 
   /** Attention of query [B, Tq, E] over projected keys and values [B, H, Tk, Dh]. */
   attendProjected(query: Tensor, kv: ProjectedKeyValue, masks: AttentionMasks = {}): MultiHeadOutput {
-    const q = this.project(query, 0, 'query'); // [B, H, Tq, Dh]
+    const fused = query.rank === 3 && this.fusedOptions(masks, query.shape[0], query.shape[1], kv.k.shape[2]);
+    if (!fused) return this.attendComposed(this.project(query, 0, 'query'), kv, masks);
+    const q = this.projectBlocks(query, 0, 1, 'query'); // [B, Tq, E]
+    return this.finish(attention(this.heads(q, 0), headMajorView(kv.k), headMajorView(kv.v), fused));
+  }
+
+  /** The definition: q [B, H, Tq, Dh] over k, v [B, H, Tk, Dh] by matmul, masked softmax, dropout, matmul. */
+  private attendComposed(q: Tensor, kv: ProjectedKeyValue, masks: AttentionMasks): MultiHeadOutput {
     const [batch, h, tq, dh] = q.shape;
     const tk = kv.k.shape[2];
     checkMask(masks.attnMask, [tq, tk], 'MultiHeadAttention attnMask');
     checkMask(masks.keyPaddingMask, [batch, tk], 'MultiHeadAttention keyPaddingMask');
     const scores = matmul(q, kv.k, true); // [B, H, Tq, Dh]·[B, H, Tk, Dh]ᵀ → [B, H, Tq, Tk]
     const weights = scaledSoftmax(scores, 1 / Math.sqrt(dh), combineMasks(masks, batch)); // softmax(scores/√Dh)
-    if (tracing()) traceValue(this, 'attn', weights);
     const dropped = dropout(weights, this.dropout, this._rng, this.training);
     const heads = matmul(dropped, kv.v); // [B, H, Tq, Tk]·[B, H, Tk, Dh] → [B, H, Tq, Dh]
     const joined = reshape(permute(heads, [0, 2, 1, 3]), [batch, tq, h * dh]); // [B, Tq, E]
-    return { output: this.out_proj.forward(joined), weights };
+    return this.finish({ output: joined, weights });
   }
 }
 

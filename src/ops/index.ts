@@ -8,3 +8,4 @@ export { indexSelect, embedding, where, maskedFill, oneHot, type Indices } from 
 export { conv1d } from './conv1d.js';
 export { dropout } from './dropout.js';
 export { recurrence, type RecurrenceResult } from './recurrence.js';
+export { attention, interleaved, headMajorView, type HeadView, type AttentionOptions, type AttentionResult } from './attention.js';

@@ -233,6 +233,15 @@ describe('WasmThreads jobs', () => {
     expect(Array.from(ints)).toEqual([0, 200]);
   });
 
+  it('runs a job either way: on this thread without a pool, else trying the pool and this thread first', () => {
+    const ways: boolean[] = [];
+    new WasmThreads(instance.exports, heap, bytes).eitherWay(1 << 24, (together) => ways.push(together));
+    expect(ways).toEqual([false]);
+    ways.length = 0;
+    for (let i = 0; i < 4; i++) threads.eitherWay(1 << 24, (together) => ways.push(together));
+    expect(ways).toEqual([true, true, false, false]); // then PathChooser keeps to the faster
+  });
+
   it('refuses exports the module lacks and too many arguments', () => {
     expect(() => threads.forChunks('nope', [], 1)).toThrow(/no function 'nope'/);
     expect(() => threads.together('barrier', new Array<number>(40).fill(0))).toThrow(/arguments/);

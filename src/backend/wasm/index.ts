@@ -34,9 +34,9 @@ export interface WasmBackend extends Backend {
   owns(a: Float32Array): boolean;
   /** Runs the SIMD multiply-add ceiling loop (96 flops per iteration); returns a checksum. */
   peakMulAdd(iters: number): number;
-  /** Threads (the caller included) that large GEMMs use: 1 until setThreads (threads.ts). */
+  /** Threads (the caller included) that large GEMMs and recurrences use: 1 until setThreads (threads.ts). */
   readonly threads: number;
-  /** Uses n threads for large GEMMs; resolves with the count in use (1 where threads cannot run). */
+  /** Uses n threads for large GEMMs and recurrences; resolves with the count in use (1 where threads cannot run). */
   setThreads(n: number): Promise<number>;
 }
 
@@ -131,7 +131,7 @@ function assemble(p: Plan, instance: WebAssembly.Instance): WasmBackend {
       return threads.count;
     },
     setThreads: (n) => threads.setThreads(n),
-    ...makeKernels({ ...k, gemm: threads.gemm }, heap), // large GEMMs run across the threads
+    ...makeKernels({ ...k, gemm: threads.gemm }, heap, threads), // large GEMMs and recurrences use the threads
   };
 }
 
@@ -200,6 +200,8 @@ export const wasmBackend: Backend = {
   recurrenceBackward: (args) => lazy().recurrenceBackward(args),
   softmax: (x, rows, n, scale, mask, y) => lazy().softmax(x, rows, n, scale, mask, y),
   softmaxGrad: (y, g, rows, n, scale, dx) => lazy().softmaxGrad(y, g, rows, n, scale, dx),
+  attention: (args) => lazy().attention(args),
+  attentionGrad: (args) => lazy().attentionGrad(args),
   layerNorm: (x, rows, n, w, b, eps, y, mean, rstd) => lazy().layerNorm(x, rows, n, w, b, eps, y, mean, rstd),
   layerNormGrad: (x, g, rows, n, w, mean, rstd, dx, dw, db) => lazy().layerNormGrad(x, g, rows, n, w, mean, rstd, dx, dw, db),
   adamStep: (p, g, m, v, step) => lazy().adamStep(p, g, m, v, step),

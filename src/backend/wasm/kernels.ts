@@ -1,8 +1,8 @@
-import type { AdamStep, Backend, BinaryOp, CellKind, GemmArgs, RecurrenceArgs, RecurrenceGradArgs, ReduceOp,
-  SoftmaxMask, UnaryOp } from '../backend.js';
-import { gateCount, savedWidth, stateCount } from '../recurrence.js';
+import type { AdamStep, Backend, BinaryOp, GemmArgs, ReduceOp, SoftmaxMask, UnaryOp } from '../backend.js';
 import { referenceBackend as reference } from '../reference.js';
+import { type AttentionExports, makeAttentionKernels } from './attention.js';
 import type { WasmHeap } from './heap.js';
+import { makeRecurrenceKernels, type RecurrenceExports, type Together } from './recurrence.js';
 
 /**
  * The Backend interface over the WebAssembly exports of assembly/index.ts. Each method checks
@@ -17,7 +17,7 @@ import type { WasmHeap } from './heap.js';
  */
 
 /** The kernel module's exports. Addresses are byte offsets; booleans are 0/1. */
-export interface KernelExports {
+export interface KernelExports extends AttentionExports, RecurrenceExports {
   gemm(batch: number, m: number, n: number, k: number, a: number, b: number, c: number, transA: number,
     transB: number, strideA: number, strideB: number, strideC: number, accumulate: number, scratch: number): void;
   gemmScratchBytes(m: number, n: number, k: number): number;
@@ -34,13 +34,6 @@ export interface KernelExports {
     scatterAdd: number): void;
   im2col1d(x: number, cols: number, batch: number, cin: number, len: number, kernel: number, padding: number,
     dilation: number, transpose: number): void;
-  recurrenceScratchBytes(kind: number, batch: number, steps: number, hidden: number, backward: number): number;
-  recurrenceForward(kind: number, batch: number, steps: number, hidden: number, xProj: number, wHh: number,
-    bHh: number, h0: number, c0: number, lengths: number, reverse: number, out: number, states: number,
-    saved: number, scratch: number): void;
-  recurrenceBackward(kind: number, batch: number, steps: number, hidden: number, wHh: number, h0: number,
-    c0: number, lengths: number, reverse: number, states: number, saved: number, dOut: number, dhN: number,
-    dcN: number, dxProj: number, dwHh: number, dbHh: number, dh0: number, dc0: number, scratch: number): void;
   softmax(x: number, rows: number, n: number, scale: number, mask: number, rowOffsets: number, maskStride: number,
     y: number): void;
   softmaxGrad(y: number, g: number, rows: number, n: number, scale: number, dx: number): void;
@@ -61,19 +54,18 @@ const UNARY: Record<UnaryOp, number> = {
 };
 const BINARY: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, max: 5, eq: 6, gt: 7, lt: 8 };
 const REDUCE: Record<ReduceOp, number> = { sum: 0, max: 1 };
-const CELL: Record<CellKind, number> = { rnn_tanh: 0, rnn_relu: 1, gru: 2, lstm: 3 };
 
 /** i32 slots in the module's meta area (512 bytes): shape and up to 3 stride arrays of rank 32. */
 const META_INTS = 128;
 const MAX_RANK = 32;
 
-const IN = 0;
-const OUT = 1;
-const INOUT = 2;
-type Mode = typeof IN | typeof OUT | typeof INOUT;
+export const IN = 0;
+export const OUT = 1;
+export const INOUT = 2;
+export type Mode = typeof IN | typeof OUT | typeof INOUT;
 
 /** An operand: its array, how many elements from its start a kernel touches, and the direction. */
-type Operand = readonly [data: Float32Array | Int32Array, count: number, mode: Mode];
+export type Operand = readonly [data: Float32Array | Int32Array, count: number, mode: Mode];
 
 const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
 const isCount = (x: number): boolean => Number.isInteger(x) && x >= 0;
@@ -178,29 +170,6 @@ class Staging {
 const opt = (data: Float32Array | Int32Array | null, count: number, mode: Mode): Operand | null =>
   (data ? [data, count, mode] : null);
 
-/**
- * Sizes of a recurrence call, or null when the wasm kernel cannot take it (sizes that are not
- * counts, an empty batch, sequence or layer, or an array shorter than the shapes imply); the
- * reference runs those.
- */
-function recurrenceSize(a: RecurrenceArgs | RecurrenceGradArgs):
-  { B: number; T: number; H: number; GH: number; S: number; W: number } | null {
-  const { batch: B, steps: T, hidden: H } = a;
-  if (![B, T, H].every(isCount) || B === 0 || T === 0 || H === 0) return null;
-  const GH = gateCount(a.kind) * H;
-  const S = stateCount(a.kind);
-  const W = savedWidth(a.kind);
-  const fits = (x: Float32Array | Int32Array | null, n: number): boolean => x === null || x.length >= n;
-  const ok = fits(a.xProj, B * T * GH) && fits(a.wHh, GH * H) && fits(a.bHh, GH) && fits(a.h0, B * H) &&
-    fits(a.c0, B * H) && fits(a.lengths, B) && fits(a.out, B * T * H) && fits(a.states, B * T * S * H) &&
-    fits(a.saved, B * T * W * H);
-  if (!ok) return null;
-  if ('dOut' in a && !(fits(a.dOut, B * T * H) && fits(a.dhN, B * H) && fits(a.dcN, B * H) &&
-    fits(a.dxProj, B * T * GH) && fits(a.dwHh, GH * H) && fits(a.dbHh, GH) && fits(a.dh0, B * H) &&
-    fits(a.dc0, B * H))) return null;
-  return { B, T, H, GH, S, W };
-}
-
 /** Whether every row offset of a softmax mask, and every position it implies, lies inside its data. */
 function maskFits(mask: SoftmaxMask, rows: number, n: number): boolean {
   if (mask.rowOffsets.length < rows || (mask.stride !== 0 && mask.stride !== 1)) return false;
@@ -212,8 +181,11 @@ function maskFits(mask: SoftmaxMask, rows: number, n: number): boolean {
   return true;
 }
 
-/** Builds the Backend over one instantiated kernel module and its heap. */
-export function makeKernels(k: KernelExports, heap: WasmHeap): Omit<Backend, 'name'> {
+/**
+ * Builds the Backend over one instantiated kernel module and its heap; `threads`, when given,
+ * runs the recurrences across its pool.
+ */
+export function makeKernels(k: KernelExports, heap: WasmHeap, threads: Together | null = null): Omit<Backend, 'name'> {
   const stage = new Staging(heap);
 
   /** `stage.place` over operands some of which are absent (address 0); the last address is scratch. */
@@ -240,37 +212,9 @@ export function makeKernels(k: KernelExports, heap: WasmHeap): Omit<Backend, 'na
 
   const kernels: Omit<Backend, 'name'> = {
     alloc: (n) => heap.alloc(n),
+    ...makeAttentionKernels(k, { placeSome, finish: () => stage.finish(), meta, metaAt }), // ./attention.ts
 
-    // The whole sequence in one call (assembly/recurrence.ts): per-step GEMMs, gate maths and
-    // every temporary stay in WebAssembly.
-    recurrenceForward(a: RecurrenceArgs): void {
-      const size = recurrenceSize(a);
-      if (!size) return reference.recurrenceForward(a);
-      const { B, T, H, GH, S, W } = size;
-      const extra = k.recurrenceScratchBytes(CELL[a.kind], B, T, H, 0) >>> 0;
-      const at = placeSome([[a.xProj, B * T * GH, IN], [a.wHh, GH * H, IN], opt(a.bHh, GH, IN), [a.h0, B * H, IN],
-        opt(a.c0, B * H, IN), opt(a.lengths, B, IN), [a.out, B * T * H, OUT], [a.states, B * T * S * H, OUT],
-        opt(a.saved, B * T * W * H, OUT)], extra);
-      if (!at) return reference.recurrenceForward(a);
-      k.recurrenceForward(CELL[a.kind], B, T, H, at[0], at[1], at[2], at[3], at[4], at[5], +a.reverse, at[6], at[7],
-        at[8], at[9]);
-      stage.finish();
-    },
-
-    recurrenceBackward(a: RecurrenceGradArgs): void {
-      const size = recurrenceSize(a);
-      if (!size) return reference.recurrenceBackward(a);
-      const { B, T, H, GH, S, W } = size;
-      const extra = k.recurrenceScratchBytes(CELL[a.kind], B, T, H, 1) >>> 0;
-      const at = placeSome([[a.wHh, GH * H, IN], [a.h0, B * H, IN], opt(a.c0, B * H, IN), opt(a.lengths, B, IN),
-        [a.states, B * T * S * H, IN], [a.saved, B * T * W * H, IN], [a.dOut, B * T * H, IN], [a.dhN, B * H, IN],
-        opt(a.dcN, B * H, IN), [a.dxProj, B * T * GH, OUT], [a.dwHh, GH * H, OUT], opt(a.dbHh, GH, OUT),
-        [a.dh0, B * H, OUT], opt(a.dc0, B * H, OUT)], extra);
-      if (!at) return reference.recurrenceBackward(a);
-      k.recurrenceBackward(CELL[a.kind], B, T, H, at[0], at[1], at[2], at[3], +a.reverse, at[4], at[5], at[6], at[7],
-        at[8], at[9], at[10], at[11], at[12], at[13], at[14]);
-      stage.finish();
-    },
+    ...makeRecurrenceKernels(k, heap, { placeSome, finish: () => stage.finish() }, threads), // ./recurrence.ts
 
     softmax(x: Float32Array, rows: number, n: number, scale: number, mask: SoftmaxMask | null, y: Float32Array): void {
       const total = rows * n;

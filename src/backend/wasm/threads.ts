@@ -11,7 +11,8 @@ import {
  * packs the operand every chunk shares, then the caller and the workers claim chunks until none
  * is left (worker.ts has the protocol). Each chunk runs assembly/parallel.ts's gemmChunk, whose
  * sums run in the same order however the work is cut, so results do not depend on the thread
- * count. Other kernels can use the pool too: `forChunks` and `together`.
+ * count. Other kernels can use the pool too: `forChunks` and `together` (the whole-sequence
+ * recurrences split their hidden units across it, assembly/recurrence-parallel.ts).
  *
  *   await backend.setThreads(2);   // the caller plus one worker; 1 (the default) stops them
  *
@@ -294,6 +295,8 @@ export class WasmThreads {
   private scratch: Float32Array | null = null;
   private pending: Promise<number> = Promise.resolve(1);
   private chooser = new PathChooser();
+  /** The same for jobs that can go either way (`eitherWay`), measured apart from the GEMMs. */
+  private jobChooser = new PathChooser();
 
   constructor(exports: WebAssembly.Exports, private readonly heap: WasmHeap, private readonly bytes: Uint8Array,
     private readonly factory: WorkerFactory = defaultWorkerFactory()) {
@@ -321,6 +324,7 @@ export class WasmThreads {
       this.pool?.close();
       this.pool = null;
       this.chooser = new PathChooser();
+      this.jobChooser = new PathChooser();
       if (n === 1 || !this.heap.shared || !canBlock()) return 1;
       this.pool = await Pool.start(n - 1, this.bytes, this.heap.memory, this.names, this.fns, this.factory);
       return n;
@@ -348,6 +352,20 @@ export class WasmThreads {
     const fn = this.exportIndex(name, args);
     if (this.pool) this.pool.run(fn, args, this.pool.size, true);
     else this.fns[fn](...args, 0, 1);
+  }
+
+  /**
+   * Runs a job that can go either way: `run(true)` uses the pool (with `together`), `run(false)`
+   * stays on this thread. Without a pool it runs on this thread; with one, PathChooser picks
+   * the way that was faster lately for jobs of `work` multiply-adds, as for GEMMs (a pool whose
+   * cores are busy with other programs loses). Both ways must give the same results.
+   */
+  eitherWay(work: number, run: (together: boolean) => void): void {
+    if (!this.pool) return run(false);
+    const parallel = this.jobChooser.useParallel(work);
+    const started = performance.now();
+    run(parallel);
+    this.jobChooser.record(work, parallel, performance.now() - started);
   }
 
   private exportIndex(name: string, args: readonly number[]): number {

@@ -8,7 +8,7 @@ export function registerBench(program: Command): void {
     .description('measure seqlab on the standard workloads: A LSTM, B GRU, C GPT training (tokens/s), D batch-1 LSTM generation (chars/s)')
     .option('--workloads <list>', `comma-separated subset of ${WORKLOADS.join(',')}`, WORKLOADS.join(','))
     .option('--repeats <n>', 'repeats per workload; the median is reported', '3')
-    .option('--threads <n>', 'threads for large matrix products', '1')
+    .option('--threads <n>', 'threads for large matrix products and recurrent layers', '1')
     .option('--json', 'print {"results":[{"workload","system","threads","tokens_per_s"|"chars_per_s"}...]}')
     .action(async (flags: { workloads: string; repeats: string; threads: string; json?: boolean }) => {
       const names = flags.workloads.split(',').map((s) => s.trim()).filter(Boolean);

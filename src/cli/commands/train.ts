@@ -53,7 +53,7 @@ export function registerTrain(program: Command): void {
     .option('--batch <n>', 'sequences per batch (default: the preset\'s)')
     .option('--lr <x>', 'peak learning rate (default: the preset\'s)')
     .option('--seed <n>', 'random seed: the same seed gives the same run', '1')
-    .option('--threads <n>', 'threads for large matrix products (the WebAssembly backend)', '1')
+    .option('--threads <n>', 'threads for large matrix products and recurrent layers (the WebAssembly backend)', '1')
     .option('--eval-every <n>', 'evaluate on the validation data every N updates', '200')
     .addOption(new Option('--schedule <kind>', 'learning-rate schedule: constant | cosine (to lr/10 at --steps) | noam').choices(['constant', 'cosine', 'noam']).default('constant'))
     .option('--warmup <n>', 'linear warm-up steps for cosine and noam', '0')
