@@ -6,7 +6,7 @@
 // path's permutes, its separate softmax pass and its intermediates disappear, and a causal
 // mask skips the tiles no query can see instead of computing them and masking them away.
 import { gemvCols, gemvRows, packARows, packBColumns, packedABytes, packedBBytes, tile4x8 } from './gemm';
-import { exp4, keep1, keep4, maxStep, promoteHigh } from './softmax';
+import { dot64, exp4, keep1, keep4, maxStep, promoteHigh } from './softmax';
 
 /** Scratch for partial edge tiles (4 rows × 8 columns), and for a row's last partial vector. */
 const TILE: usize = memory.data(128, 16);
@@ -104,20 +104,10 @@ function softmaxRow(z: usize, end: i32, tk: i32, mask: usize, scale: f32): void 
 
 /** dP row → scale·dS row in place, dS_j = p_j·(dP_j − Σ_j dP_j·p_j) (the sum in float64); zeros from end on. */
 function dsRow(ds: usize, p: usize, end: i32, tk: i32, scale: f32): void {
-  let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
-  let j = 0;
-  for (; j + 4 <= end; j += 4) {
-    const off = <usize>j << 2;
-    const gv = v128.load(ds + off), pv = v128.load(p + off);
-    s0 = f64x2.add(s0, f64x2.mul(f64x2.promote_low_f32x4(gv), f64x2.promote_low_f32x4(pv)));
-    s1 = f64x2.add(s1, f64x2.mul(promoteHigh(gv), promoteHigh(pv)));
-  }
-  const sv = f64x2.add(s0, s1);
-  let dot = f64x2.extract_lane(sv, 0) + f64x2.extract_lane(sv, 1);
-  for (; j < end; j++) dot += <f64>load<f32>(ds + (<usize>j << 2)) * <f64>load<f32>(p + (<usize>j << 2));
+  const dot = dot64(ds, p, end);
   const d = f32x4.splat(<f32>dot);
   const sc = f32x4.splat(scale);
-  j = 0;
+  let j = 0;
   for (; j + 4 <= end; j += 4) {
     const off = <usize>j << 2;
     v128.store(ds + off, f32x4.mul(sc, f32x4.mul(v128.load(p + off), f32x4.sub(v128.load(ds + off), d))));

@@ -102,6 +102,22 @@ export function softmax(x: usize, rows: i32, n: i32, scale: f32, mask: usize, ro
   }
 }
 
+/** Σⱼ aⱼbⱼ over n floats, in float64 (two f64x2 accumulators, then the tail in order). */
+export function dot64(a: usize, b: usize, n: i32): f64 {
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const off = <usize>j << 2;
+    const av = v128.load(a + off), bv = v128.load(b + off);
+    s0 = f64x2.add(s0, f64x2.mul(f64x2.promote_low_f32x4(av), f64x2.promote_low_f32x4(bv)));
+    s1 = f64x2.add(s1, f64x2.mul(promoteHigh(av), promoteHigh(bv)));
+  }
+  const sv = f64x2.add(s0, s1);
+  let dot = f64x2.extract_lane(sv, 0) + f64x2.extract_lane(sv, 1);
+  for (; j < n; j++) dot += <f64>load<f32>(a + (<usize>j << 2)) * <f64>load<f32>(b + (<usize>j << 2));
+  return dot;
+}
+
 /** dx = scale·y ⊙ (g − Σⱼ gⱼyⱼ) per row of n, the dot product in float64. */
 export function softmaxGrad(y: usize, g: usize, rows: i32, n: i32, scale: f32, dx: usize): void {
   const sc = f32x4.splat(scale);
@@ -110,22 +126,9 @@ export function softmaxGrad(y: usize, g: usize, rows: i32, n: i32, scale: f32, d
     const yr = y + <usize>r * rowBytes;
     const gr = g + <usize>r * rowBytes;
     const dr = dx + <usize>r * rowBytes;
-    let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
-    let j = 0;
-    for (; j + 4 <= n; j += 4) {
-      const off = <usize>j << 2;
-      const yv = v128.load(yr + off), gv = v128.load(gr + off);
-      s0 = f64x2.add(s0, f64x2.mul(f64x2.promote_low_f32x4(gv), f64x2.promote_low_f32x4(yv)));
-      s1 = f64x2.add(s1, f64x2.mul(promoteHigh(gv), promoteHigh(yv)));
-    }
-    const sv = f64x2.add(s0, s1);
-    let dot = f64x2.extract_lane(sv, 0) + f64x2.extract_lane(sv, 1);
-    for (; j < n; j++) {
-      const off = <usize>j << 2;
-      dot += <f64>load<f32>(gr + off) * <f64>load<f32>(yr + off);
-    }
+    const dot = dot64(gr, yr, n);
     const d = f32x4.splat(<f32>dot);
-    j = 0;
+    let j = 0;
     for (; j + 4 <= n; j += 4) {
       const off = <usize>j << 2;
       v128.store(dr + off, f32x4.mul(f32x4.mul(sc, v128.load(yr + off)), f32x4.sub(v128.load(gr + off), d)));

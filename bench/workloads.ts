@@ -121,19 +121,34 @@ function command(system: System, w: Letter): string[] {
       return [tsx, 'bench/peers/tfjs-workloads.ts', '--backend', system.slice(5), ...common, '--steps', String(work.steps),
         '--chars', String(work.chars), '--warmup', String(work.warmup)];
     case 'pytorch':
-      return ['python3', 'bench/peers/torch_workloads.py', ...common, '--steps', String(work.steps),
+      return [python(), 'bench/peers/torch_workloads.py', ...common, '--steps', String(work.steps),
         '--chars', String(work.chars), '--warmup', String(work.warmup)];
   }
 }
 
+/** Debian's python3 first (python3-torch installs there), then whichever python3 is on PATH. */
+const PYTHONS = ['/usr/bin/python3', 'python3'];
+let chosenPython: string | null = null;
+
+function python(): string {
+  return chosenPython ?? 'python3';
+}
+
 function torchAvailable(): { ok: boolean; why: string; version?: string } {
-  const r = spawnSync('python3', ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', env: childEnv });
-  if (r.error) return { ok: false, why: `python3 could not run (${r.error.message})` };
-  if (r.status !== 0) {
-    const last = (r.stderr ?? '').trim().split('\n').pop() ?? '';
-    return { ok: false, why: `\`python3 -c 'import torch'\` failed: ${last} (Debian: apt-get install python3-torch)` };
+  let why = '';
+  for (const py of PYTHONS) {
+    const r = spawnSync(py, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', env: childEnv });
+    if (r.error) {
+      why = `${py} could not run (${r.error.message})`;
+    } else if (r.status !== 0) {
+      const last = (r.stderr ?? '').trim().split('\n').pop() ?? '';
+      why = `\`${py} -c 'import torch'\` failed: ${last} (Debian: apt-get install python3-torch)`;
+    } else {
+      chosenPython = py;
+      return { ok: true, why: '', version: r.stdout.trim() };
+    }
   }
-  return { ok: true, why: '', version: r.stdout.trim() };
+  return { ok: false, why };
 }
 
 function log(text: string): void {
