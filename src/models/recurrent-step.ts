@@ -22,6 +22,32 @@ interface StepLayer {
   wHh: Tensor; // [G·H, H]
   bIh: Tensor | null; // [G·H]
   bHh: Tensor | null; // [G·H]
+  /** The projection's bias (b_ih + b_hh, or b_ih for the GRU), and the versions it was made at. */
+  bias: Float32Array | null;
+  biasVersions: string;
+}
+
+/** Buffers reused from call to call at one batch size (nothing returned lives in them). */
+interface StepScratch {
+  n: number;
+  xProj: Float32Array[]; // per layer [n, G·H]
+  out: Float32Array[]; // per layer [n, H]
+  states: Float32Array; // [n, S·H]
+}
+
+const scratchOf = new WeakMap<Rnn | Gru | Lstm, StepScratch>();
+
+function stepScratch(rnn: Rnn | Gru | Lstm, layers: readonly StepLayer[], n: number, S: number): StepScratch {
+  const H = rnn.config.hiddenSize;
+  let s = scratchOf.get(rnn);
+  if (!s || s.n !== n) {
+    s = {
+      n, xProj: layers.map((l) => backend().alloc(n * l.wIh.shape[0])), out: layers.map(() => backend().alloc(n * H)),
+      states: backend().alloc(n * S * H),
+    };
+    scratchOf.set(rnn, s);
+  }
+  return s;
 }
 
 const layersOf = new WeakMap<Rnn | Gru | Lstm, StepLayer[]>();
@@ -37,6 +63,8 @@ function stepLayers(rnn: Rnn | Gru | Lstm): StepLayer[] {
     wHh: p.get(`weight_hh_l${l}`)!,
     bIh: p.get(`bias_ih_l${l}`) ?? null,
     bHh: p.get(`bias_hh_l${l}`) ?? null,
+    bias: null,
+    biasVersions: '',
   }));
   layersOf.set(rnn, layers);
   return layers;
@@ -66,18 +94,31 @@ function embedRows(model: LanguageModel, tokens: readonly number[]): Float32Arra
 }
 
 /**
- * xProj [n, G·H] = x·W_ihᵀ + b_ih, then + b_hh except in the GRU (where b_hn sits inside
- * r ⊙ (·)), in the general path's order so the sums round the same.
+ * The projection's bias: b_ih + b_hh in rnn and lstm (summed in float32, as the stacks' `add`
+ * does, so the numbers round the same), b_ih in the GRU, where b_hn sits inside r ⊙ (·).
+ * Made again only when an optimizer or a load has changed either vector (their versions).
  */
-function projectInput(kind: CellKind, layer: StepLayer, x: Float32Array, n: number): Float32Array {
-  const [gh, inF] = layer.wIh.shape;
-  const xProj = backend().alloc(n * gh);
+function projectionBias(kind: CellKind, layer: StepLayer): Float32Array | null {
   const { bIh, bHh } = layer;
-  if (bIh) backend().axisCopy(bIh.data, 0, 0, xProj, 1, 0, n, 1, gh, false);
+  if (kind === 'gru' || !bHh) return bIh?.data ?? null;
+  if (!bIh) return bHh.data;
+  const versions = `${bIh.version},${bHh.version}`;
+  if (layer.bias === null || layer.biasVersions !== versions) {
+    const sum = backend().alloc(bIh.size);
+    for (let i = 0; i < sum.length; i++) sum[i] = bIh.data[i] + bHh.data[i];
+    layer.bias = sum;
+    layer.biasVersions = versions;
+  }
+  return layer.bias;
+}
+
+/** xProj [n, G·H] = x·W_ihᵀ + b (see projectionBias), written into `xProj`. */
+function projectInput(kind: CellKind, layer: StepLayer, x: Float32Array, n: number, xProj: Float32Array): void {
+  const [gh, inF] = layer.wIh.shape;
+  const bias = projectionBias(kind, layer);
+  if (bias) backend().axisCopy(bias, 0, 0, xProj, 1, 0, n, 1, gh, false);
   backend().gemm({ batch: 1, m: n, n: gh, k: inF, a: x, b: layer.wIh.data, c: xProj, transA: false, transB: true,
-    strideA: 0, strideB: 0, strideC: 0, accumulate: bIh !== null });
-  if (kind !== 'gru' && bHh) backend().axisCopy(bHh.data, 0, 0, xProj, 1, 0, n, 1, gh, true);
-  return xProj;
+    strideA: 0, strideB: 0, strideC: 0, accumulate: bias !== null });
 }
 
 /** See the file comment. `state` holds h (and c) [L, n, H], or nothing for a fresh start. */
@@ -99,13 +140,16 @@ export function recurrentStep(model: LanguageModel, tokens: readonly number[], s
   const c0 = S > 1 ? (state.c?.data ?? backend().alloc(L * n * H)) : null;
   const hN = backend().alloc(L * n * H);
   const cN = S > 1 ? backend().alloc(L * n * H) : null;
-  const states = backend().alloc(n * S * H); // [n, 1, S·H]: h then c after the step
+  const layers = stepLayers(rnn);
+  const scratch = stepScratch(rnn, layers, n, S);
+  const states = scratch.states; // [n, 1, S·H]: h then c after the step
   let x = embedRows(model, tokens);
-  stepLayers(rnn).forEach((layer, l) => {
+  layers.forEach((layer, l) => {
     const at = l * n * H;
-    const out = backend().alloc(n * H);
+    const out = scratch.out[l];
+    projectInput(kind, layer, x, n, scratch.xProj[l]);
     backend().recurrenceForward({
-      kind, batch: n, steps: 1, hidden: H, xProj: projectInput(kind, layer, x, n), wHh: layer.wHh.data,
+      kind, batch: n, steps: 1, hidden: H, xProj: scratch.xProj[l], wHh: layer.wHh.data,
       bHh: kind === 'gru' ? layer.bHh?.data ?? null : null, h0: h0.subarray(at, at + n * H),
       c0: c0 ? c0.subarray(at, at + n * H) : null, lengths: null, reverse: false, out, states, saved: null,
     });

@@ -56,12 +56,15 @@ export abstract class RecurrentCell extends Module {
     this.bias_hh = bias ? uniformParam([rows], bound, rng) : null;
   }
 
-  /** The state-free half of a step: x [..., In] → x·W_ihᵀ + b_ih [..., G·H]. */
-  project(x: Tensor): Tensor {
+  /**
+   * The state-free half of a step: x [..., In] → x·W_ihᵀ + b [..., G·H], b = b_ih unless another
+   * bias is given (the fused stacks pass b_ih + b_hh).
+   */
+  project(x: Tensor, bias: Tensor | null = this.bias_ih): Tensor {
     if (x.rank < 1 || x.shape[x.rank - 1] !== this.inputSize) {
       throw new SeqlabError(`${this.constructor.name}: input ${shapeStr(x.shape)} should end in the input size ${this.inputSize}`);
     }
-    return linear(x, this.weight_ih, this.bias_ih);
+    return linear(x, this.weight_ih, bias);
   }
 
   /** The recurrent half of a step: the projected input xProj [B, G·H] and state → new state. */

@@ -201,8 +201,8 @@ export abstract class RecurrentStack<C extends RecurrentConfig> extends Module {
 
   /**
    * One layer in one direction over x [B, T, In] → output [B, T, H] and the final state. The
-   * fused kernel takes b_hh folded into the projection (it is constant over time), except in
-   * the GRU, where b_hn sits inside r ∘ (W_hn·h + b_hn).
+   * fused kernel takes b_hh folded into the projection, except in the GRU, where b_hn sits
+   * inside r ∘ (W_hn·h + b_hn).
    */
   private direction(cell: RecurrentCell, x: Tensor, initial: CellState | undefined, lengths: readonly number[] | undefined,
     reverse: boolean): ScanResult {
@@ -210,8 +210,10 @@ export abstract class RecurrentStack<C extends RecurrentConfig> extends Module {
     const batch = x.shape[0];
     const H = cell.hiddenSize;
     const gru = this._kind === 'gru';
-    const projected = cell.project(x); // [B, T, G·H]
-    const xProj = !gru && cell.bias_hh ? add(projected, cell.bias_hh) : projected;
+    // b_hh is constant over time in rnn and lstm: it joins b_ih as the projection's bias, so the
+    // GEMM starts from b_ih + b_hh and no [B, T, G·H] add (nor its gradient's reduction) runs.
+    const folded = !gru && cell.bias_hh ? (cell.bias_ih ? add(cell.bias_ih, cell.bias_hh) : cell.bias_hh) : cell.bias_ih;
+    const xProj = cell.project(x, folded); // [B, T, G·H]
     const bHh = gru ? cell.bias_hh : null;
     const [h0, c0] = initial ?? [zeros([batch, H]), zeros([batch, H])];
     const r = recurrence(this._kind, xProj, cell.weight_hh, bHh, h0, this._kind === 'lstm' ? c0 : null,

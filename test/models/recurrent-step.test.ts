@@ -34,6 +34,23 @@ describe('recurrentStep: the lean generation step equals the general forward', (
     });
   }
 
+  it('follows the biases when an optimizer changes them (their versions), and the batch size', () => {
+    const model = new LanguageModel(resolveLmConfig('lstm', 7, { embedDim: 4, hiddenSize: 8 }), new Rng(2)).eval();
+    noGrad(() => {
+      recurrentStep(model, [1]);
+      for (const [name, p] of model.namedParameters()) {
+        if (!name.includes('bias')) continue;
+        p.data.forEach((_, i) => { p.data[i] += 0.25 * (i % 3); });
+        p.version++;
+      }
+      for (const ids of [[3], [3, 4, 5]]) {
+        const lean = recurrentStep(model, ids);
+        const general = model.forward(ids, ids.length, 1);
+        expect(Array.from(lean.logits.data)).toEqual(Array.from(general.logits.data));
+      }
+    });
+  });
+
   it('refuses token ids outside the vocabulary and states of the wrong shape', () => {
     const model = new LanguageModel(resolveLmConfig('gru', 5, { embedDim: 4, hiddenSize: 4 }), new Rng(1)).eval();
     expect(() => recurrentStep(model, [5])).toThrow(/token id 5 is outside the vocabulary of 5/);
