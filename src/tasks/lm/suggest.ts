@@ -19,6 +19,7 @@ export interface SuggestOptions {
 export const defaultSuggestOptions: Readonly<SuggestOptions> = Object.freeze({ k: 3, beam: 12, maxTokens: 24 });
 
 const WORD_CHAR = /[\p{L}\p{N}\p{M}'’]/u;
+const ALL_WORD_CHARS = /^[\p{L}\p{N}\p{M}'’]*$/u;
 
 /**
  * Splits typed text into what is settled and the word being typed: the trailing letters with at
@@ -115,7 +116,7 @@ function wordPart(text: string, partial: string): string | null {
   if (!text.startsWith(partial)) return null;
   const rest = text.slice(partial.length);
   const body = partial.length > 0 ? rest : rest.replace(/^ /, '');
-  return Array.from(body).every((c) => WORD_CHAR.test(c)) ? text : null;
+  return ALL_WORD_CHARS.test(body) ? text : null;
 }
 
 /** Whether `text` already holds a whole word: the typed prefix plus at least one word character. */
