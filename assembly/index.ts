@@ -6,7 +6,9 @@ export { unary, unaryGrad } from './unary';
 export { binary, where, stridedCopy } from './elementwise';
 export { reduce, axisCopy, gatherRows, im2col1d } from './reduce';
 export { barrier, gemmChunk, gemmPackA, gemmPackB } from './parallel';
-export { recurrenceForward, recurrenceBackward, recurrenceScratchBytes } from './recurrence';
+export {
+  recurrenceForward, recurrenceBackward, recurrenceScratchBytes, recurrencePackWhh, recurrencePackedWhhBytes,
+} from './recurrence';
 export { recurrenceForwardPart, recurrenceBackwardPart, recurrencePartScratchBytes } from './recurrence-parallel';
 export { softmax, softmaxGrad } from './softmax';
 export { attention, attentionGrad, attentionScratchBytes } from './attention';

@@ -228,7 +228,8 @@ function sigmoidLanes(x: v128): v128 {
 }
 
 @inline function forwardKind(kind: i32, batch: i32, steps: i32, hidden: i32, xProj: usize, wHh: usize, bHh: usize,
-  h0: usize, c0: usize, lengths: usize, reverse: bool, out: usize, states: usize, saved: usize, scratch: usize): void {
+  h0: usize, c0: usize, lengths: usize, reverse: bool, out: usize, states: usize, saved: usize, scratch: usize,
+  packed: usize): void {
   const gh = gateCount(kind) * hidden;
   const hb = <usize>hidden << 2;
   const ghb = <usize>gh << 2;
@@ -239,8 +240,9 @@ function sigmoidLanes(x: v128): v128 {
   const hh = cBuf + floats(batch * hidden);
   const savedStep = hh + floats(batch * gh); // the gates of one step, when no `saved` is kept
   const pa = savedStep + floats(batch * savedWidth(kind) * hidden);
-  const pb = pa + align(packedABytes(batch, hidden));
-  if (batch > 1) packB(wHh, hidden, gh, true, pb); // W_hhᵀ [H, G·H], once for every step
+  // W_hhᵀ [H, G·H] in GEMM panels: packed once for every step, or already (recurrencePackWhh).
+  const pb = packed != 0 ? packed : pa + align(packedABytes(batch, hidden));
+  if (batch > 1 && packed == 0) packB(wHh, hidden, gh, true, pb);
   for (let k = 0; k < steps; k++) {
     const t = reverse ? steps - 1 - k : k;
     previousState(kind, batch, steps, hidden, k, reverse, h0, c0, states, hBuf, cBuf);
@@ -263,16 +265,28 @@ function sigmoidLanes(x: v128): v128 {
 /**
  * One direction of a recurrent layer over whole sequences (shapes in src/backend/recurrence.ts).
  * bHh, c0 and lengths may be 0 (none). Fills out, states and saved (0: none kept, inference).
+ * packed: W_hh already packed by recurrencePackWhh (callers that step one token at a time keep
+ * it between calls), or 0 to pack it here; only read when batch > 1.
  */
 export function recurrenceForward(kind: i32, batch: i32, steps: i32, hidden: i32, xProj: usize, wHh: usize,
   bHh: usize, h0: usize, c0: usize, lengths: usize, reverse: bool, out: usize, states: usize, saved: usize,
-  scratch: usize): void {
+  scratch: usize, packed: usize): void {
   switch (kind) {
-    case LSTM: forwardKind(LSTM, batch, steps, hidden, xProj, wHh, bHh, h0, c0, lengths, reverse, out, states, saved, scratch); break;
-    case GRU: forwardKind(GRU, batch, steps, hidden, xProj, wHh, bHh, h0, c0, lengths, reverse, out, states, saved, scratch); break;
-    case RNN_RELU: forwardKind(RNN_RELU, batch, steps, hidden, xProj, wHh, bHh, h0, c0, lengths, reverse, out, states, saved, scratch); break;
-    default: forwardKind(RNN_TANH, batch, steps, hidden, xProj, wHh, bHh, h0, c0, lengths, reverse, out, states, saved, scratch);
+    case LSTM: forwardKind(LSTM, batch, steps, hidden, xProj, wHh, bHh, h0, c0, lengths, reverse, out, states, saved, scratch, packed); break;
+    case GRU: forwardKind(GRU, batch, steps, hidden, xProj, wHh, bHh, h0, c0, lengths, reverse, out, states, saved, scratch, packed); break;
+    case RNN_RELU: forwardKind(RNN_RELU, batch, steps, hidden, xProj, wHh, bHh, h0, c0, lengths, reverse, out, states, saved, scratch, packed); break;
+    default: forwardKind(RNN_TANH, batch, steps, hidden, xProj, wHh, bHh, h0, c0, lengths, reverse, out, states, saved, scratch, packed);
   }
+}
+
+/** Bytes `recurrencePackWhh` writes: W_hhᵀ [H, G·H] in GEMM panels. */
+export function recurrencePackedWhhBytes(kind: i32, hidden: i32): usize {
+  return packedBBytes(gateCount(kind) * hidden, hidden);
+}
+
+/** Packs W_hh [G·H, H] as recurrenceForward's per-step products read it, into dst. */
+export function recurrencePackWhh(kind: i32, hidden: i32, wHh: usize, dst: usize): void {
+  packB(wHh, hidden, gateCount(kind) * hidden, true, dst);
 }
 
 // ---- backward --------------------------------------------------------------------------------

@@ -55,6 +55,12 @@ export interface RecurrenceArgs {
   out: Float32Array;
   states: Float32Array;
   saved: Float32Array | null;
+  /**
+   * The version of the tensor holding wHh (Tensor.version), from callers that run one step at a
+   * time in inference (generation, suggestions): a fast backend may then keep W_hh in the form
+   * its products read between calls, until the version changes. Omit it when unsure.
+   */
+  wHhVersion?: number;
 }
 
 /** Gradients in: dOut [B, T, H], dhN and dcN [B, H]. Gradients out (overwritten): the rest. */

@@ -149,7 +149,7 @@ export function recurrentStep(model: LanguageModel, tokens: readonly number[], s
     const out = scratch.out[l];
     projectInput(kind, layer, x, n, scratch.xProj[l]);
     backend().recurrenceForward({
-      kind, batch: n, steps: 1, hidden: H, xProj: scratch.xProj[l], wHh: layer.wHh.data,
+      kind, batch: n, steps: 1, hidden: H, xProj: scratch.xProj[l], wHh: layer.wHh.data, wHhVersion: layer.wHh.version,
       bHh: kind === 'gru' ? layer.bHh?.data ?? null : null, h0: h0.subarray(at, at + n * H),
       c0: c0 ? c0.subarray(at, at + n * H) : null, lengths: null, reverse: false, out, states, saved: null,
     });

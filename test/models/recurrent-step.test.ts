@@ -34,18 +34,20 @@ describe('recurrentStep: the lean generation step equals the general forward', (
     });
   }
 
-  it('follows the biases when an optimizer changes them (their versions), and the batch size', () => {
+  it('follows b_ih, b_hh and W_hh when an optimizer changes them (their versions), at batch 1 and 3', () => {
     const model = new LanguageModel(resolveLmConfig('lstm', 7, { embedDim: 4, hiddenSize: 8 }), new Rng(2)).eval();
     noGrad(() => {
       recurrentStep(model, [1]);
+      recurrentStep(model, [1, 2, 3]); // batch 3 keeps W_hh packed between calls
       for (const [name, p] of model.namedParameters()) {
-        if (!name.includes('bias')) continue;
+        if (!name.includes('bias') && !name.includes('weight_hh')) continue;
         p.data.forEach((_, i) => { p.data[i] += 0.25 * (i % 3); });
         p.version++;
       }
       for (const ids of [[3], [3, 4, 5]]) {
-        const lean = recurrentStep(model, ids);
-        const general = model.forward(ids, ids.length, 1);
+        // Two steps: the second multiplies a nonzero h by W_hh.
+        const lean = recurrentStep(model, ids, recurrentStep(model, ids).state);
+        const general = model.forward(ids, ids.length, 1, model.forward(ids, ids.length, 1).state);
         expect(Array.from(lean.logits.data)).toEqual(Array.from(general.logits.data));
       }
     });

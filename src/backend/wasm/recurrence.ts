@@ -22,7 +22,9 @@ export interface RecurrenceExports {
     backward: number): number;
   recurrenceForward(kind: number, batch: number, steps: number, hidden: number, xProj: number, wHh: number,
     bHh: number, h0: number, c0: number, lengths: number, reverse: number, out: number, states: number,
-    saved: number, scratch: number): void;
+    saved: number, scratch: number, packed: number): void;
+  recurrencePackedWhhBytes(kind: number, hidden: number): number;
+  recurrencePackWhh(kind: number, hidden: number, wHh: number, dst: number): void;
   recurrenceBackward(kind: number, batch: number, steps: number, hidden: number, wHh: number, h0: number,
     c0: number, lengths: number, reverse: number, states: number, saved: number, dOut: number, dhN: number,
     dcN: number, dxProj: number, dwHh: number, dbHh: number, dh0: number, dc0: number, scratch: number): void;
@@ -101,6 +103,25 @@ export function makeRecurrenceKernels(k: RecurrenceExports, heap: WasmHeap, stag
     (parts > 1 ? k.recurrencePartScratchBytes(kind, s.B, s.T, s.H, parts, backward)
       : k.recurrenceScratchBytes(kind, s.B, s.T, s.H, backward)) >>> 0;
 
+  /**
+   * W_hh packed for the per-step products, kept between calls for callers that name the weight's
+   * version (one token at a time: every call would otherwise pack all of W_hh for one step).
+   * Keyed by the weight array; a new version packs again. 0 when not kept (then the kernel packs).
+   */
+  const packedCache = new WeakMap<Float32Array, { version: number; block: Float32Array }>();
+  const packedWhh = (a: RecurrenceArgs, kind: number, s: Size, parts: number): number => {
+    if (a.wHhVersion === undefined || a.saved !== null || s.B < 2 || parts > 1 || !heap.owns(a.wHh)) return 0;
+    let entry = packedCache.get(a.wHh);
+    if (!entry || entry.version !== a.wHhVersion) {
+      const block = entry?.block ?? heap.alloc((k.recurrencePackedWhhBytes(kind, s.H) >>> 0) / 4);
+      if (!heap.owns(block)) return 0;
+      k.recurrencePackWhh(kind, s.H, heap.addressOf(a.wHh), heap.addressOf(block));
+      entry = { version: a.wHhVersion, block };
+      packedCache.set(a.wHh, entry);
+    }
+    return heap.addressOf(entry.block);
+  };
+
   const forward = (a: RecurrenceArgs, s: Size, parts: number): void => {
     const { B, T, H, GH, S, W } = s;
     const kind = CELL[a.kind];
@@ -114,7 +135,7 @@ export function makeRecurrenceKernels(k: RecurrenceExports, heap: WasmHeap, stag
         at[6], at[7], at[8], at[9]]);
     } else {
       k.recurrenceForward(kind, B, T, H, at[0], at[1], at[2], at[3], at[4], at[5], +a.reverse, at[6], at[7], at[8],
-        at[9]);
+        at[9], packedWhh(a, kind, s, parts));
     }
     stage.finish();
   };
