@@ -6,7 +6,7 @@
 // path's permutes, its separate softmax pass and its intermediates disappear, and a causal
 // mask skips the tiles no query can see instead of computing them and masking them away.
 import { gemvCols, gemvRows, packARows, packBColumns, packedABytes, packedBBytes, tile4x8 } from './gemm';
-import { dot64, exp4, keep1, keep4, maxStep, promoteHigh } from './softmax';
+import { dot64, exp4, keep1, keep4, maxOfLanes, maxStep, promoteHigh } from './softmax';
 
 /** Scratch for partial edge tiles (4 rows × 8 columns), and for a row's last partial vector. */
 const TILE: usize = memory.data(128, 16);
@@ -54,11 +54,7 @@ function softmaxRow(z: usize, end: i32, tk: i32, mask: usize, scale: f32): void 
     v128.store(z + off, s);
     mv = f32x4.max(mv, v128.bitselect(s, neg, keep4(mask, 1, off)));
   }
-  let m: f32 = -Infinity;
-  m = maxStep(m, f32x4.extract_lane(mv, 0));
-  m = maxStep(m, f32x4.extract_lane(mv, 1));
-  m = maxStep(m, f32x4.extract_lane(mv, 2));
-  m = maxStep(m, f32x4.extract_lane(mv, 3));
+  let m = maxOfLanes(mv);
   for (; j < end; j++) {
     const off = <usize>j << 2;
     const s = load<f32>(z + off) * scale;

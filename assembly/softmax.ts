@@ -33,6 +33,15 @@ const LANES: usize = memory.data(16, 16);
   return v > acc || v != v ? v : acc;
 }
 
+/** The largest of a vector's four lanes, by maxStep (so NaN wins), from −∞. */
+@inline export function maxOfLanes(v: v128): f32 {
+  let m: f32 = -Infinity;
+  m = maxStep(m, f32x4.extract_lane(v, 0));
+  m = maxStep(m, f32x4.extract_lane(v, 1));
+  m = maxStep(m, f32x4.extract_lane(v, 2));
+  return maxStep(m, f32x4.extract_lane(v, 3));
+}
+
 @inline export function promoteHigh(v: v128): v128 {
   return f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
 }
@@ -57,11 +66,7 @@ export function softmax(x: usize, rows: i32, n: i32, scale: f32, mask: usize, ro
       const off = <usize>j << 2;
       mv = f32x4.max(mv, v128.bitselect(f32x4.mul(v128.load(xr + off), sc), neg, keep4(mr, maskStride, off)));
     }
-    let m: f32 = -Infinity;
-    m = maxStep(m, f32x4.extract_lane(mv, 0));
-    m = maxStep(m, f32x4.extract_lane(mv, 1));
-    m = maxStep(m, f32x4.extract_lane(mv, 2));
-    m = maxStep(m, f32x4.extract_lane(mv, 3));
+    let m = maxOfLanes(mv);
     for (; j < n; j++) {
       const off = <usize>j << 2;
       if (keep1(mr, maskStride, off)) m = maxStep(m, load<f32>(xr + off) * scale);

@@ -6,14 +6,7 @@
  */
 import type { RecurrenceArgs } from '../../src/backend/backend.js';
 import { loadWasmBackend } from '../../src/backend/wasm/index.js';
-
-interface Report {
-  isolated: boolean;
-  threads: number;
-  gemmEqual: boolean;
-  lstmEqual: boolean;
-  error?: string;
-}
+import type { PoolReport as Report } from './report.js';
 
 const scope = globalThis as unknown as { crossOriginIsolated?: boolean; postMessage(r: Report): void };
 

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PoolReport as Report } from './report.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const PAGE = `<!doctype html><title>seqlab pool</title><script>
@@ -19,14 +20,6 @@ const PAGE = `<!doctype html><title>seqlab pool</title><script>
   worker.onmessage = (e) => { window.report = e.data; };
   worker.onerror = (e) => { window.report = { error: e.message || 'worker error' }; };
 </script>`;
-
-interface Report {
-  isolated: boolean;
-  threads: number;
-  gemmEqual: boolean;
-  lstmEqual: boolean;
-  error?: string;
-}
 
 describe.skipIf(!existsSync(CHROMIUM))('the wasm thread pool in Chromium (Web Workers, shared memory)', () => {
   let browser: Browser;
