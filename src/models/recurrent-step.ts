@@ -12,6 +12,7 @@ import { backend, type CellKind } from '../backend/index.js';
 import { stateCount } from '../backend/recurrence.js';
 import { SeqlabError } from '../errors.js';
 import type { Linear } from '../nn/layers.js';
+import { linearRows } from '../ops/linear.js';
 import type { Gru, Lstm, Rnn } from '../nn/recurrent.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { LanguageModel, LmState } from './lm.js';
@@ -70,14 +71,10 @@ function stepLayers(rnn: Rnn | Gru | Lstm): StepLayer[] {
   return layers;
 }
 
-/** out [rows, n] = x [rows, k]·Wᵀ (+ b): the fused linear's kernel calls, without the graph. */
-function linearRows(x: Float32Array, rows: number, layer: Linear): Float32Array {
-  const [n, k] = layer.weight.shape;
-  const out = backend().alloc(rows * n);
-  if (layer.bias) backend().axisCopy(layer.bias.data, 0, 0, out, 1, 0, rows, 1, n, false);
-  backend().gemm({ batch: 1, m: rows, n, k, a: x, b: layer.weight.data, c: out, transA: false, transB: true,
-    strideA: 0, strideB: 0, strideC: 0, accumulate: layer.bias !== null });
-  return out;
+/** out [rows, out] = x·Wᵀ + b through one of the model's Linear layers. */
+function throughLinear(x: Float32Array, rows: number, layer: Linear): Float32Array {
+  const [outF, inF] = layer.weight.shape;
+  return linearRows(x, rows, layer.weight.data, outF, inF, layer.bias?.data ?? null);
 }
 
 /** The embedding rows of `tokens` [n, E]; a free view of the weight for one token. */
@@ -112,15 +109,6 @@ function projectionBias(kind: CellKind, layer: StepLayer): Float32Array | null {
   return layer.bias;
 }
 
-/** xProj [n, G·H] = x·W_ihᵀ + b (see projectionBias), written into `xProj`. */
-function projectInput(kind: CellKind, layer: StepLayer, x: Float32Array, n: number, xProj: Float32Array): void {
-  const [gh, inF] = layer.wIh.shape;
-  const bias = projectionBias(kind, layer);
-  if (bias) backend().axisCopy(bias, 0, 0, xProj, 1, 0, n, 1, gh, false);
-  backend().gemm({ batch: 1, m: n, n: gh, k: inF, a: x, b: layer.wIh.data, c: xProj, transA: false, transB: true,
-    strideA: 0, strideB: 0, strideC: 0, accumulate: bias !== null });
-}
-
 /** See the file comment. `state` holds h (and c) [L, n, H], or nothing for a fresh start. */
 export function recurrentStep(model: LanguageModel, tokens: readonly number[], state: LmState = {}):
   { logits: Tensor; state: LmState } {
@@ -147,7 +135,8 @@ export function recurrentStep(model: LanguageModel, tokens: readonly number[], s
   layers.forEach((layer, l) => {
     const at = l * n * H;
     const out = scratch.out[l];
-    projectInput(kind, layer, x, n, scratch.xProj[l]);
+    const [gh, inF] = layer.wIh.shape;
+    linearRows(x, n, layer.wIh.data, gh, inF, projectionBias(kind, layer), scratch.xProj[l]); // x·W_ihᵀ + b
     backend().recurrenceForward({
       kind, batch: n, steps: 1, hidden: H, xProj: scratch.xProj[l], wHh: layer.wHh.data, wHhVersion: layer.wHh.version,
       bHh: kind === 'gru' ? layer.bHh?.data ?? null : null, h0: h0.subarray(at, at + n * H),
@@ -158,17 +147,11 @@ export function recurrentStep(model: LanguageModel, tokens: readonly number[], s
     if (cN) backend().axisCopy(states, S, 1, cN.subarray(at, at + n * H), 1, 0, n, 1, H, false);
     x = out;
   });
-  const top = model.proj ? linearRows(x, n, model.proj) : x;
+  const top = model.proj ? throughLinear(x, n, model.proj) : x;
   const V = model.config.vocabSize;
-  let logits: Float32Array;
-  if (model.head) {
-    logits = linearRows(top, n, model.head);
-  } else {
-    const E = model.config.embedDim;
-    logits = backend().alloc(n * V); // [n, E]·[V, E]ᵀ
-    backend().gemm({ batch: 1, m: n, n: V, k: E, a: top, b: model.embedding.weight.data, c: logits, transA: false,
-      transB: true, strideA: 0, strideB: 0, strideC: 0, accumulate: false });
-  }
+  // Untied: the head; tied: the embedding as the output matrix, [n, E]·[V, E]ᵀ.
+  const logits = model.head ? throughLinear(top, n, model.head)
+    : linearRows(top, n, model.embedding.weight.data, V, model.config.embedDim, null);
   const op = 'recurrent_step';
   return {
     logits: new Tensor(logits, [n, 1, V], { op }),

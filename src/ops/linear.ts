@@ -5,6 +5,19 @@ import { numel, shapeStr } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /**
+ * The kernel calls behind `linear`, on plain arrays and without a graph (inference paths such as
+ * generation call it directly): y [rows, out] = x [rows, in]·Wᵀ (+ b), W [out, in]. The GEMM
+ * accumulates onto rows that start as the bias. Writes into `y` when given, else a fresh array.
+ */
+export function linearRows(x: Float32Array, rows: number, weight: Float32Array, outF: number, inF: number,
+  bias: Float32Array | null, y: Float32Array = backend().alloc(rows * outF)): Float32Array {
+  if (bias) backend().axisCopy(bias, 0, 0, y, 1, 0, rows, 1, outF, false); // every row = b
+  backend().gemm({ batch: 1, m: rows, n: outF, k: inF, a: x, b: weight, c: y, transA: false, transB: true,
+    strideA: 0, strideB: 0, strideC: 0, accumulate: bias !== null });
+  return y;
+}
+
+/**
  * y = x·Wᵀ + b as one primitive (the fused path; `matmul` then `add` is the explicit one, and a
  * test holds them equal): x [..., in], weight [out, in] (PyTorch's layout), bias [out] or null
  * → [..., out]. The GEMM accumulates onto rows that start as the bias, so no x·Wᵀ intermediate
@@ -19,10 +32,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   }
   const [outF, inF] = weight.shape;
   const rows = numel(x.shape.slice(0, -1));
-  const y = backend().alloc(rows * outF); // [rows, out]
-  if (bias) backend().axisCopy(bias.data, 0, 0, y, 1, 0, rows, 1, outF, false); // every row = b
-  backend().gemm({ batch: 1, m: rows, n: outF, k: inF, a: x.data, b: weight.data, c: y, transA: false, transB: true,
-    strideA: 0, strideB: 0, strideC: 0, accumulate: bias !== null });
+  const y = linearRows(x.data, rows, weight.data, outF, inF, bias?.data ?? null);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(y, [...x.shape.slice(0, -1), outF], 'linear', inputs, (g) => {
     let dx: Tensor | null = null;

@@ -1,6 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { expect } from 'vitest';
-import type { Backend } from '../../src/backend/backend.js';
+import type { Backend, CellKind, RecurrenceGradArgs } from '../../src/backend/backend.js';
+import { gateCount, savedWidth, stateCount } from '../../src/backend/recurrence.js';
 import { Rng } from '../../src/tensor/random.js';
 import { createWasmBackendSync, type SimdVariant, supportedSimdVariants, type WasmBackend } from '../../src/backend/wasm/index.js';
 
@@ -56,3 +57,37 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
 }
 
 export { Rng };
+
+/** One recurrence test case: sizes, lengths, direction, input spread, optional operands, placement. */
+export interface RecurrenceCase {
+  batch: number;
+  steps: number;
+  hidden: number;
+  lengths: number[] | null;
+  reverse: boolean;
+  /** Spread of the inputs: 1 for ordinary values, large to push gates into saturation. */
+  scale: number;
+  /** Whether the optional operands (b_hh, c0, dcN, dbHh, dc0) are given. */
+  optional: boolean;
+  placement: Placement;
+}
+
+/**
+ * Random inputs for a recurrence case, and every output filled with NaN (so a test sees any value
+ * the kernel fails to write).
+ */
+export function recurrenceArgs(w: Backend, rng: Rng, kind: CellKind, c: RecurrenceCase): RecurrenceGradArgs {
+  const { batch: B, steps: T, hidden: H } = c;
+  const [G, S, W] = [gateCount(kind), stateCount(kind), savedWidth(kind)];
+  const u = (n: number, scale = 1): Float32Array => filled(w, n, c.placement, () => scale * rng.uniform(-1, 1));
+  const z = (n: number): Float32Array => filled(w, n, c.placement, () => Number.NaN); // every value must be written
+  const lstm = kind === 'lstm';
+  return {
+    kind, batch: B, steps: T, hidden: H, reverse: c.reverse, lengths: c.lengths ? Int32Array.from(c.lengths) : null,
+    xProj: u(B * T * G * H, c.scale), wHh: u(G * H * H, 1 / Math.sqrt(H)), bHh: c.optional ? u(G * H) : null,
+    h0: u(B * H), c0: lstm && c.optional ? u(B * H) : null,
+    out: z(B * T * H), states: z(B * T * S * H), saved: z(B * T * W * H),
+    dOut: u(B * T * H), dhN: u(B * H), dcN: lstm && c.optional ? u(B * H) : null, dxProj: z(B * T * G * H),
+    dwHh: z(G * H * H), dbHh: c.optional ? z(G * H) : null, dh0: z(B * H), dc0: lstm && c.optional ? z(B * H) : null,
+  };
+}

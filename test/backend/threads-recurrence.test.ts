@@ -4,7 +4,9 @@ import { gateCount, savedWidth, stateCount } from '../../src/backend/recurrence.
 import type { WasmBackend } from '../../src/backend/wasm/index.js';
 import { recurrenceParts } from '../../src/backend/wasm/recurrence.js';
 import { PathChooser, WasmThreads } from '../../src/backend/wasm/threads.js';
-import { backendFor, expectSame, filled, type Placement, Rng, variants } from './helpers.js';
+import {
+  backendFor, expectSame, filled, type Placement, type RecurrenceCase, recurrenceArgs, Rng, variants,
+} from './helpers.js';
 
 /**
  * The whole-sequence recurrences split by hidden units across threads
@@ -18,20 +20,7 @@ import { backendFor, expectSame, filled, type Placement, Rng, variants } from '.
 
 const KINDS: CellKind[] = ['rnn_tanh', 'rnn_relu', 'gru', 'lstm'];
 
-interface Case {
-  batch: number;
-  steps: number;
-  hidden: number;
-  lengths: number[] | null;
-  reverse: boolean;
-  /** Whether b_hh, c0, dcN, dbHh and dc0 are given. */
-  optional: boolean;
-  /** Spread of the gate inputs: 120 saturates them (the lane-by-lane sigmoid). */
-  scale: number;
-  placement: Placement;
-}
-
-const SPLIT: Case[] = [
+const SPLIT: RecurrenceCase[] = [
   { batch: 5, steps: 7, hidden: 40, lengths: [7, 3, 0, 7, 1], reverse: false, optional: true, scale: 2,
     placement: 'heap' },
   { batch: 3, steps: 6, hidden: 24, lengths: null, reverse: true, optional: false, scale: 2, placement: 'heap' },
@@ -40,32 +29,16 @@ const SPLIT: Case[] = [
   { batch: 67, steps: 5, hidden: 72, lengths: null, reverse: false, optional: true, scale: 2, placement: 'heap' },
 ];
 
-const ONE_THREAD: Case[] = [
+const ONE_THREAD: RecurrenceCase[] = [
   { batch: 4, steps: 5, hidden: 12, lengths: null, reverse: false, optional: true, scale: 2, placement: 'heap' },
   { batch: 1, steps: 5, hidden: 16, lengths: null, reverse: true, optional: true, scale: 2, placement: 'heap' },
 ];
-
-type Inputs = Pick<RecurrenceGradArgs, 'kind' | 'batch' | 'steps' | 'hidden' | 'reverse' | 'lengths' | 'xProj' |
-  'wHh' | 'bHh' | 'h0' | 'c0' | 'dOut' | 'dhN' | 'dcN'>;
-
-function makeInputs(w: WasmBackend, rng: Rng, kind: CellKind, c: Case): Inputs {
-  const { batch: B, steps: T, hidden: H } = c;
-  const G = gateCount(kind);
-  const u = (n: number, scale = 1): Float32Array => filled(w, n, c.placement, () => scale * rng.uniform(-1, 1));
-  const lstm = kind === 'lstm';
-  return {
-    kind, batch: B, steps: T, hidden: H, reverse: c.reverse, lengths: c.lengths ? Int32Array.from(c.lengths) : null,
-    xProj: u(B * T * G * H, c.scale), wHh: u(G * H * H, 1 / Math.sqrt(H)), bHh: c.optional ? u(G * H) : null,
-    h0: u(B * H), c0: lstm && c.optional ? u(B * H) : null, dOut: u(B * T * H), dhN: u(B * H),
-    dcN: lstm && c.optional ? u(B * H) : null,
-  };
-}
 
 const OUTPUTS = ['out', 'states', 'saved', 'dxProj', 'dwHh', 'dbHh', 'dh0', 'dc0'] as const;
 type Results = Partial<Record<(typeof OUTPUTS)[number] | 'inferenceOut', Float32Array>>;
 
 /** Forward, forward without `saved`, then BPTT over fresh outputs (NaN: every value must be written). */
-function run(w: WasmBackend, x: Inputs, placement: Placement): Results {
+function run(w: WasmBackend, x: RecurrenceGradArgs, placement: Placement): Results {
   const { batch: B, steps: T, hidden: H } = x;
   const [G, S, W] = [gateCount(x.kind), stateCount(x.kind), savedWidth(x.kind)];
   const nan = (n: number): Float32Array => filled(w, n, placement, () => Number.NaN);
@@ -111,7 +84,7 @@ describe.each(variants)('%s build, recurrences across threads', (variant) => {
   for (const kind of KINDS) {
     it(`${kind}: bitwise the one-thread results at 2 and 3 threads`, async () => {
       const rng = new Rng(300 + KINDS.indexOf(kind));
-      const cases = [...SPLIT, ...ONE_THREAD].map((c) => ({ c, inputs: makeInputs(w, rng, kind, c) }));
+      const cases = [...SPLIT, ...ONE_THREAD].map((c) => ({ c, inputs: recurrenceArgs(w, rng, kind, c) }));
       expect(await w.setThreads(1)).toBe(1);
       const single = cases.map(({ c, inputs }) => run(w, inputs, c.placement));
       for (const threads of [2, 3]) {

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CellKind, RecurrenceGradArgs } from '../../src/backend/backend.js';
-import { gateCount, savedWidth, stateCount } from '../../src/backend/recurrence.js';
 import { referenceBackend as reference } from '../../src/backend/reference.js';
 import type { WasmBackend } from '../../src/backend/wasm/index.js';
-import { backendFor, expectClose, filled, type Placement, Rng, variants } from './helpers.js';
+import { backendFor, expectClose, type RecurrenceCase, recurrenceArgs, Rng, variants } from './helpers.js';
 
 /**
  * The whole-sequence recurrent kernels of assembly/recurrence.ts against the reference
@@ -16,35 +15,6 @@ import { backendFor, expectClose, filled, type Placement, Rng, variants } from '
 
 const KINDS: CellKind[] = ['rnn_tanh', 'rnn_relu', 'gru', 'lstm'];
 
-interface Case {
-  batch: number;
-  steps: number;
-  hidden: number;
-  lengths: number[] | null;
-  reverse: boolean;
-  /** Spread of the inputs: 1 for ordinary values, large to push gates into saturation. */
-  scale: number;
-  /** Whether the optional operands (b_hh, c0, dcN, dbHh, dc0) are given. */
-  optional: boolean;
-  placement: Placement;
-}
-
-function makeArgs(w: WasmBackend, rng: Rng, kind: CellKind, c: Case): RecurrenceGradArgs {
-  const { batch: B, steps: T, hidden: H } = c;
-  const [G, S, W] = [gateCount(kind), stateCount(kind), savedWidth(kind)];
-  const u = (n: number, scale = 1): Float32Array => filled(w, n, c.placement, () => scale * rng.uniform(-1, 1));
-  const z = (n: number): Float32Array => filled(w, n, c.placement, () => Number.NaN); // every value must be written
-  const lstm = kind === 'lstm';
-  return {
-    kind, batch: B, steps: T, hidden: H, reverse: c.reverse, lengths: c.lengths ? Int32Array.from(c.lengths) : null,
-    xProj: u(B * T * G * H, c.scale), wHh: u(G * H * H, 1 / Math.sqrt(H)), bHh: c.optional ? u(G * H) : null,
-    h0: u(B * H), c0: lstm && c.optional ? u(B * H) : null,
-    out: z(B * T * H), states: z(B * T * S * H), saved: z(B * T * W * H),
-    dOut: u(B * T * H), dhN: u(B * H), dcN: lstm && c.optional ? u(B * H) : null, dxProj: z(B * T * G * H),
-    dwHh: z(G * H * H), dbHh: c.optional ? z(G * H) : null, dh0: z(B * H), dc0: lstm && c.optional ? z(B * H) : null,
-  };
-}
-
 /** A deep copy into plain arrays, for the reference run. */
 function copyArgs(c: RecurrenceGradArgs): RecurrenceGradArgs {
   const copy = { ...c } as Record<string, unknown>;
@@ -54,8 +24,8 @@ function copyArgs(c: RecurrenceGradArgs): RecurrenceGradArgs {
 
 const OUTPUTS = ['out', 'states', 'saved', 'dxProj', 'dwHh', 'dbHh', 'dh0', 'dc0'] as const;
 
-function check(w: WasmBackend, rng: Rng, kind: CellKind, c: Case): void {
-  const mine = makeArgs(w, rng, kind, c);
+function check(w: WasmBackend, rng: Rng, kind: CellKind, c: RecurrenceCase): void {
+  const mine = recurrenceArgs(w, rng, kind, c);
   const theirs = copyArgs(mine);
   const inference = { ...copyArgs(mine), saved: null };
   w.recurrenceForward(mine);
@@ -80,7 +50,7 @@ function check(w: WasmBackend, rng: Rng, kind: CellKind, c: Case): void {
   }
 }
 
-function randomCase(rng: Rng): Case {
+function randomCase(rng: Rng): RecurrenceCase {
   const batch = [1, 1, 2, 3, 5, 8][rng.int(6)];
   const steps = 1 + rng.int(7);
   const hidden = [1, 2, 3, 4, 5, 7, 8, 13, 16][rng.int(9)];
@@ -111,7 +81,7 @@ describe.each(variants)('wasm recurrence kernels, %s build', (variant) => {
 
   it('hands calls with too-short operands to the reference, which writes nothing past their end', () => {
     const rng = new Rng(5);
-    const args = makeArgs(w, rng, 'lstm', { batch: 2, steps: 3, hidden: 5, lengths: null, reverse: false, scale: 1,
+    const args = recurrenceArgs(w, rng, 'lstm', { batch: 2, steps: 3, hidden: 5, lengths: null, reverse: false, scale: 1,
       optional: true, placement: 'heap' });
     const end = args.saved.length - 1;
     args.saved[end] = 12345;

@@ -107,10 +107,11 @@ export function makeRecurrenceKernels(k: RecurrenceExports, heap: WasmHeap, stag
    * W_hh packed for the per-step products, kept between calls for callers that name the weight's
    * version (one token at a time: every call would otherwise pack all of W_hh for one step).
    * Keyed by the weight array; a new version packs again. 0 when not kept (then the kernel packs).
+   * One thread only: the split kernels pack their own columns.
    */
   const packedCache = new WeakMap<Float32Array, { version: number; block: Float32Array }>();
-  const packedWhh = (a: RecurrenceArgs, kind: number, s: Size, parts: number): number => {
-    if (a.wHhVersion === undefined || a.saved !== null || s.B < 2 || parts > 1 || !heap.owns(a.wHh)) return 0;
+  const packedWhh = (a: RecurrenceArgs, kind: number, s: Size): number => {
+    if (a.wHhVersion === undefined || a.saved !== null || s.B < 2 || !heap.owns(a.wHh)) return 0;
     let entry = packedCache.get(a.wHh);
     if (!entry || entry.version !== a.wHhVersion) {
       const block = entry?.block ?? heap.alloc((k.recurrencePackedWhhBytes(kind, s.H) >>> 0) / 4);
@@ -135,7 +136,7 @@ export function makeRecurrenceKernels(k: RecurrenceExports, heap: WasmHeap, stag
         at[6], at[7], at[8], at[9]]);
     } else {
       k.recurrenceForward(kind, B, T, H, at[0], at[1], at[2], at[3], at[4], at[5], +a.reverse, at[6], at[7], at[8],
-        at[9], packedWhh(a, kind, s, parts));
+        at[9], packedWhh(a, kind, s));
     }
     stage.finish();
   };
