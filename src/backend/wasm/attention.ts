@@ -1,6 +1,6 @@
 import type { AttentionArgs, AttentionCall, AttentionGradArgs, Backend, HeadLayout } from '../backend.js';
 import { referenceBackend as reference } from '../reference.js';
-import { IN, INOUT, type Mode, type Operand, OUT } from './kernels.js';
+import { IN, INOUT, isCount, type Mode, type Operand, OUT } from './kernels.js';
 
 /**
  * The fused attention kernels (assembly/attention.ts) behind the Backend interface. As every
@@ -28,8 +28,6 @@ export interface StagingAccess {
   meta: Int32Array;
   metaAt: number;
 }
-
-const isCount = (x: number): boolean => Number.isInteger(x) && x >= 0;
 
 /** Elements from an array's start that a layout spans over [B, T, H, Dh]; −1 when it is not valid. */
 function span(l: HeadLayout, a: AttentionCall, steps: number): number {

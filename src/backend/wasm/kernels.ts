@@ -68,7 +68,8 @@ export type Mode = typeof IN | typeof OUT | typeof INOUT;
 export type Operand = readonly [data: Float32Array | Int32Array, count: number, mode: Mode];
 
 const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
-const isCount = (x: number): boolean => Number.isInteger(x) && x >= 0;
+/** Whether x is a whole number ≥ 0 (a size, stride or offset a kernel can take). */
+export const isCount = (x: number): boolean => Number.isInteger(x) && x >= 0;
 
 /** Elements spanned by a strided walk over `shape` (0 when empty); −1 for a negative stride. */
 function extent(shape: readonly number[], strides: readonly number[]): number {
@@ -167,7 +168,7 @@ class Staging {
 }
 
 /** An optional operand: absent ones get address 0, which no heap block or scratch has. */
-const opt = (data: Float32Array | Int32Array | null, count: number, mode: Mode): Operand | null =>
+export const opt = (data: Float32Array | Int32Array | null, count: number, mode: Mode): Operand | null =>
   (data ? [data, count, mode] : null);
 
 /** Whether every row offset of a softmax mask, and every position it implies, lies inside its data. */

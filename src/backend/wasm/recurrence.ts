@@ -2,7 +2,7 @@ import type { Backend, CellKind, RecurrenceArgs, RecurrenceGradArgs } from '../b
 import { gateCount, savedWidth, stateCount } from '../recurrence.js';
 import { referenceBackend as reference } from '../reference.js';
 import type { WasmHeap } from './heap.js';
-import { IN, type Mode, type Operand, OUT } from './kernels.js';
+import { IN, isCount, type Operand, opt, OUT } from './kernels.js';
 
 /**
  * The whole-sequence recurrent kernels behind the Backend interface: one call runs a layer
@@ -48,12 +48,6 @@ export interface RecurrenceStaging {
 
 /** Cell kinds: the order of the constants in assembly/recurrence.ts. */
 const CELL: Record<CellKind, number> = { rnn_tanh: 0, rnn_relu: 1, gru: 2, lstm: 3 };
-
-const isCount = (x: number): boolean => Number.isInteger(x) && x >= 0;
-
-/** An optional operand: absent ones get address 0, which no heap block or scratch has. */
-const opt = (data: Float32Array | Int32Array | null, count: number, mode: Mode): Operand | null =>
-  (data ? [data, count, mode] : null);
 
 interface Size { B: number; T: number; H: number; GH: number; S: number; W: number }
 
