@@ -7,7 +7,10 @@
 // once, collects h_{t−1} and the gate gradients of every step, and ends with one
 // [G·H, B·T]·[B·T, H] GEMM for dW_hh. Batch 1 skips packing: the per-step products are GEMVs.
 // recurrence-parallel.ts runs the same steps on several threads, each over a range of units.
-import { gemm, gemmScratchBytes, gemvCols, gemvRows, packA, packB, packedABytes, packedBBytes, packedProduct } from './gemm';
+import {
+  gemm, gemmScratchBytes, gemvCols, gemvPack, gemvPacked, gemvPackedBytes, gemvRows, packA, packB, packedABytes,
+  packedBBytes, packedProduct,
+} from './gemm';
 import { expDomain, sigmoidv, tanhv } from './vmath';
 
 // Cell kinds, in the order of the JS side's table.
@@ -250,6 +253,8 @@ function sigmoidLanes(x: v128): v128 {
     if (batch > 1) {
       packA(hBuf, batch, hidden, false, pa);
       packedProduct(pa, pb, hh, batch, gh, hidden, false);
+    } else if (packed != 0) {
+      gemvPacked(packed, gh, hidden, hBuf, hh, false);
     } else {
       gemvRows(wHh, gh, hidden, hBuf, hh, false);
     }
@@ -265,8 +270,9 @@ function sigmoidLanes(x: v128): v128 {
 /**
  * One direction of a recurrent layer over whole sequences (shapes in src/backend/recurrence.ts).
  * bHh, c0 and lengths may be 0 (none). Fills out, states and saved (0: none kept, inference).
- * packed: W_hh already packed by recurrencePackWhh (callers that step one token at a time keep
- * it between calls), or 0 to pack it here; only read when batch > 1.
+ * packed: W_hh already packed by recurrencePackWhh for this batch size (callers that step one
+ * token at a time keep it between calls), or 0: then batch > 1 packs it here and batch 1 reads
+ * W_hh in place.
  */
 export function recurrenceForward(kind: i32, batch: i32, steps: i32, hidden: i32, xProj: usize, wHh: usize,
   bHh: usize, h0: usize, c0: usize, lengths: usize, reverse: bool, out: usize, states: usize, saved: usize,
@@ -279,14 +285,20 @@ export function recurrenceForward(kind: i32, batch: i32, steps: i32, hidden: i32
   }
 }
 
-/** Bytes `recurrencePackWhh` writes: W_hhᵀ [H, G·H] in GEMM panels. */
-export function recurrencePackedWhhBytes(kind: i32, hidden: i32): usize {
-  return packedBBytes(gateCount(kind) * hidden, hidden);
+/**
+ * Bytes `recurrencePackWhh` writes for `batch`: W_hhᵀ [H, G·H] in GEMM panels, or at batch 1
+ * W_hh [G·H, H] in gemvPack's groups of 4 rows.
+ */
+export function recurrencePackedWhhBytes(kind: i32, hidden: i32, batch: i32): usize {
+  const gh = gateCount(kind) * hidden;
+  return batch == 1 ? gemvPackedBytes(gh, hidden) : packedBBytes(gh, hidden);
 }
 
-/** Packs W_hh [G·H, H] as recurrenceForward's per-step products read it, into dst. */
-export function recurrencePackWhh(kind: i32, hidden: i32, wHh: usize, dst: usize): void {
-  packB(wHh, hidden, gateCount(kind) * hidden, true, dst);
+/** Packs W_hh [G·H, H] as recurrenceForward's per-step products read it at `batch`, into dst. */
+export function recurrencePackWhh(kind: i32, hidden: i32, wHh: usize, dst: usize, batch: i32): void {
+  const gh = gateCount(kind) * hidden;
+  if (batch == 1) gemvPack(wHh, gh, hidden, dst);
+  else packB(wHh, hidden, gh, true, dst);
 }
 
 // ---- backward --------------------------------------------------------------------------------

@@ -29,6 +29,9 @@ const outFile = join(root, 'src/backend/wasm/binaries.generated.ts');
 const COMMON = [
   '-O3', '--noAssert', '--runtime', 'stub', '--use', 'abort=', '--use', 'Math=JSMath',
   '--enable', 'simd', '--importMemory', '--noExportMemory', '--initialMemory', '1',
+  // For profiling only: SEQLAB_WASM_NAMES=1 keeps function names, so `node --cpu-prof` shows
+  // gemm4x8 instead of wasm-function[20]. The hash changes with it, so the check reports stale.
+  ...(process.env.SEQLAB_WASM_NAMES === '1' ? ['--debug'] : []),
 ];
 const SIMD = {
   simd: [] as string[],

@@ -6,6 +6,11 @@
  * then the output layer. The general path builds a dozen tensors, views and graph checks per
  * token around the same kernels, and at batch 1 those dominate the time.
  *
+ * At batch 1, layer 0's x·W_ihᵀ + b depends only on the token, so when the vocabulary is small
+ * enough (V·G·H ≤ TOKEN_TABLE_LIMIT floats) it is computed once for every token (by the same
+ * GEMV, so the same numbers) and looked up: a char model's step then skips that product. The
+ * table is made again when the embedding, W_ih or a bias changes (their versions).
+ *
  *   tokens [n] → logits [n, V], and the state h (and c for the LSTM) [L, n, H] after the token.
  */
 import { backend, type CellKind } from '../backend/index.js';
@@ -25,7 +30,27 @@ interface StepLayer {
   bHh: Tensor | null; // [G·H]
   /** The projection's bias (b_ih + b_hh, or b_ih for the GRU), and the versions it was made at. */
   bias: Float32Array | null;
-  biasVersions: string;
+  biasVersions: number[];
+}
+
+/** Layer 0's projection for every token at batch 1 [V, G·H], and the versions it was made at. */
+interface TokenTable {
+  table: Float32Array;
+  versions: number[];
+}
+
+/** Largest token table kept, in floats (16 MiB): a char model's is a few hundred KiB. */
+export const TOKEN_TABLE_LIMIT = 1 << 22;
+
+/** Options of `recurrentStep`. */
+export interface StepOptions {
+  /**
+   * The caller gives `state` up: the new state is written into its arrays, and the logits come
+   * in an array the model reuses from call to call (read them before the next step). Nothing is
+   * allocated per token, which keeps a long generation loop fast (fresh memory costs page faults
+   * until the event loop turns and frees the old blocks).
+   */
+  reuse?: boolean;
 }
 
 /** Buffers reused from call to call at one batch size (nothing returned lives in them). */
@@ -34,6 +59,7 @@ interface StepScratch {
   xProj: Float32Array[]; // per layer [n, G·H]
   out: Float32Array[]; // per layer [n, H]
   states: Float32Array; // [n, S·H]
+  logits: Float32Array | null; // [n, V], for `reuse`
 }
 
 const scratchOf = new WeakMap<Rnn | Gru | Lstm, StepScratch>();
@@ -44,7 +70,7 @@ function stepScratch(rnn: Rnn | Gru | Lstm, layers: readonly StepLayer[], n: num
   if (!s || s.n !== n) {
     s = {
       n, xProj: layers.map((l) => backend().alloc(n * l.wIh.shape[0])), out: layers.map(() => backend().alloc(n * H)),
-      states: backend().alloc(n * S * H),
+      states: backend().alloc(n * S * H), logits: null,
     };
     scratchOf.set(rnn, s);
   }
@@ -65,25 +91,27 @@ function stepLayers(rnn: Rnn | Gru | Lstm): StepLayer[] {
     bIh: p.get(`bias_ih_l${l}`) ?? null,
     bHh: p.get(`bias_hh_l${l}`) ?? null,
     bias: null,
-    biasVersions: '',
+    biasVersions: [],
   }));
   layersOf.set(rnn, layers);
   return layers;
 }
 
-/** out [rows, out] = x·Wᵀ + b through one of the model's Linear layers. */
-function throughLinear(x: Float32Array, rows: number, layer: Linear): Float32Array {
+/** out [rows, out] = x·Wᵀ + b through one of the model's Linear layers (into `y` when given). */
+function throughLinear(x: Float32Array, rows: number, layer: Linear, y?: Float32Array): Float32Array {
   const [outF, inF] = layer.weight.shape;
-  return linearRows(x, rows, layer.weight.data, outF, inF, layer.bias?.data ?? null);
+  return linearRows(x, rows, layer.weight.data, outF, inF, layer.bias?.data ?? null, y);
 }
 
-/** The embedding rows of `tokens` [n, E]; a free view of the weight for one token. */
+/** Whether `versions` still matches the tensors' versions (tensors absent count as -1). */
+function current(versions: readonly number[], tensors: readonly (Tensor | null)[]): boolean {
+  return versions.length === tensors.length && tensors.every((t, i) => versions[i] === (t?.version ?? -1));
+}
+
+/** The embedding rows of `tokens` (checked) [n, E]; a free view of the weight for one token. */
 function embedRows(model: LanguageModel, tokens: readonly number[]): Float32Array {
-  const { vocabSize: V, embedDim: E } = model.config;
+  const E = model.config.embedDim;
   const w = model.embedding.weight.data;
-  for (const t of tokens) {
-    if (!(Number.isInteger(t) && t >= 0 && t < V)) throw new SeqlabError(`lm: token id ${t} is outside the vocabulary of ${V}`);
-  }
   if (tokens.length === 1) return w.subarray(tokens[0] * E, (tokens[0] + 1) * E);
   const x = backend().alloc(tokens.length * E);
   tokens.forEach((t, i) => x.set(w.subarray(t * E, (t + 1) * E), i * E));
@@ -99,19 +127,43 @@ function projectionBias(kind: CellKind, layer: StepLayer): Float32Array | null {
   const { bIh, bHh } = layer;
   if (kind === 'gru' || !bHh) return bIh?.data ?? null;
   if (!bIh) return bHh.data;
-  const versions = `${bIh.version},${bHh.version}`;
-  if (layer.bias === null || layer.biasVersions !== versions) {
+  if (layer.bias === null || !current(layer.biasVersions, [bIh, bHh])) {
     const sum = backend().alloc(bIh.size);
     for (let i = 0; i < sum.length; i++) sum[i] = bIh.data[i] + bHh.data[i];
     layer.bias = sum;
-    layer.biasVersions = versions;
+    layer.biasVersions = [bIh.version, bHh.version];
   }
   return layer.bias;
 }
 
+const tableOf = new WeakMap<LanguageModel, TokenTable>();
+
+/**
+ * Layer 0's x·W_ihᵀ + b for every token [V, G·H], each row by the batch-1 GEMV the step would
+ * run; null when the table would pass TOKEN_TABLE_LIMIT.
+ */
+function tokenTable(model: LanguageModel, kind: CellKind, layer: StepLayer): Float32Array | null {
+  const { vocabSize: V, embedDim: E } = model.config;
+  const GH = layer.wIh.shape[0];
+  if (V * GH > TOKEN_TABLE_LIMIT) return null;
+  const emb = model.embedding.weight;
+  const bias = projectionBias(kind, layer);
+  const inputs = [emb, layer.wIh, layer.bIh, layer.bHh];
+  let t = tableOf.get(model);
+  if (!t || !current(t.versions, inputs)) {
+    const table = t?.table ?? backend().alloc(V * GH);
+    for (let v = 0; v < V; v++) {
+      linearRows(emb.data.subarray(v * E, (v + 1) * E), 1, layer.wIh.data, GH, E, bias, table.subarray(v * GH, (v + 1) * GH));
+    }
+    t = { table, versions: inputs.map((x) => x?.version ?? -1) };
+    tableOf.set(model, t);
+  }
+  return t.table;
+}
+
 /** See the file comment. `state` holds h (and c) [L, n, H], or nothing for a fresh start. */
-export function recurrentStep(model: LanguageModel, tokens: readonly number[], state: LmState = {}):
-  { logits: Tensor; state: LmState } {
+export function recurrentStep(model: LanguageModel, tokens: readonly number[], state: LmState = {},
+  options: StepOptions = {}): { logits: Tensor; state: LmState } {
   const rnn = model.rnn;
   if (!rnn) throw new SeqlabError(`lm: recurrentStep needs a recurrent model, not ${model.config.arch}`);
   const n = tokens.length;
@@ -124,34 +176,49 @@ export function recurrentStep(model: LanguageModel, tokens: readonly number[], s
       throw new SeqlabError(`lm: state ${JSON.stringify(t.shape)} does not fit [${L}, ${n}, ${H}]`);
     }
   }
+  const V = model.config.vocabSize;
+  for (const t of tokens) {
+    if (!(Number.isInteger(t) && t >= 0 && t < V)) throw new SeqlabError(`lm: token id ${t} is outside the vocabulary of ${V}`);
+  }
+  const reuse = options.reuse === true;
   const h0 = state.h?.data ?? backend().alloc(L * n * H);
   const c0 = S > 1 ? (state.c?.data ?? backend().alloc(L * n * H)) : null;
-  const hN = backend().alloc(L * n * H);
-  const cN = S > 1 ? backend().alloc(L * n * H) : null;
+  // Each layer reads its slice of h0 (c0) before its new state is copied over it, so the new
+  // state may go into the old arrays.
+  const hN = reuse && state.h ? h0 : backend().alloc(L * n * H);
+  const cN = S > 1 ? (reuse && state.c ? c0! : backend().alloc(L * n * H)) : null;
   const layers = stepLayers(rnn);
   const scratch = stepScratch(rnn, layers, n, S);
   const states = scratch.states; // [n, 1, S·H]: h then c after the step
-  let x = embedRows(model, tokens);
+  const table = n === 1 ? tokenTable(model, kind, layers[0]) : null;
+  let x = table === null ? embedRows(model, tokens) : table; // with the table, layer 0 reads no x
   layers.forEach((layer, l) => {
     const at = l * n * H;
     const out = scratch.out[l];
     const [gh, inF] = layer.wIh.shape;
-    linearRows(x, n, layer.wIh.data, gh, inF, projectionBias(kind, layer), scratch.xProj[l]); // x·W_ihᵀ + b
+    let xProj = scratch.xProj[l];
+    if (l === 0 && table) xProj = table.subarray(tokens[0] * gh, (tokens[0] + 1) * gh);
+    else linearRows(x, n, layer.wIh.data, gh, inF, projectionBias(kind, layer), xProj); // x·W_ihᵀ + b
     backend().recurrenceForward({
-      kind, batch: n, steps: 1, hidden: H, xProj: scratch.xProj[l], wHh: layer.wHh.data, wHhVersion: layer.wHh.version,
+      kind, batch: n, steps: 1, hidden: H, xProj, wHh: layer.wHh.data, wHhVersion: layer.wHh.version,
       bHh: kind === 'gru' ? layer.bHh?.data ?? null : null, h0: h0.subarray(at, at + n * H),
       c0: c0 ? c0.subarray(at, at + n * H) : null, lengths: null, reverse: false, out, states, saved: null,
     });
     // states [n, S, H] → row l of hN and cN [L, n, H]
-    backend().axisCopy(states, S, 0, hN.subarray(at, at + n * H), 1, 0, n, 1, H, false);
-    if (cN) backend().axisCopy(states, S, 1, cN.subarray(at, at + n * H), 1, 0, n, 1, H, false);
+    if (n === 1) {
+      hN.set(states.subarray(0, H), at);
+      if (cN) cN.set(states.subarray(H, 2 * H), at);
+    } else {
+      backend().axisCopy(states, S, 0, hN.subarray(at, at + n * H), 1, 0, n, 1, H, false);
+      if (cN) backend().axisCopy(states, S, 1, cN.subarray(at, at + n * H), 1, 0, n, 1, H, false);
+    }
     x = out;
   });
   const top = model.proj ? throughLinear(x, n, model.proj) : x;
-  const V = model.config.vocabSize;
+  const into = reuse ? (scratch.logits ??= backend().alloc(n * V)) : undefined;
   // Untied: the head; tied: the embedding as the output matrix, [n, E]·[V, E]ᵀ.
-  const logits = model.head ? throughLinear(top, n, model.head)
-    : linearRows(top, n, model.embedding.weight.data, V, model.config.embedDim, null);
+  const logits = model.head ? throughLinear(top, n, model.head, into)
+    : linearRows(top, n, model.embedding.weight.data, V, model.config.embedDim, null, into);
   const op = 'recurrent_step';
   return {
     logits: new Tensor(logits, [n, 1, V], { op }),

@@ -11,6 +11,9 @@ describe('recurrentStep: the lean generation step equals the general forward', (
     { arch: 'gru', set: { numLayers: 2 } },
     { arch: 'rnn', set: {} },
     { arch: 'lstm', set: { tieWeights: true } }, // tied through a projection (hidden ≠ embed)
+    // Sizes that are not multiples of 4: the batch-1 W_hh packing's row groups and column tails.
+    { arch: 'gru', set: { hiddenSize: 7 } },
+    { arch: 'rnn', set: { hiddenSize: 13, numLayers: 2 } },
   ];
   for (const { arch, set } of cases) {
     it(`${arch} ${JSON.stringify(set)}: logits and state over several tokens, batch 1 and 3`, () => {
@@ -34,13 +37,12 @@ describe('recurrentStep: the lean generation step equals the general forward', (
     });
   }
 
-  it('follows b_ih, b_hh and W_hh when an optimizer changes them (their versions), at batch 1 and 3', () => {
+  it('follows every parameter when an optimizer changes it (their versions), at batch 1 and 3', () => {
     const model = new LanguageModel(resolveLmConfig('lstm', 7, { embedDim: 4, hiddenSize: 8 }), new Rng(2)).eval();
     noGrad(() => {
       recurrentStep(model, [1]);
       recurrentStep(model, [1, 2, 3]); // batch 3 keeps W_hh packed between calls
-      for (const [name, p] of model.namedParameters()) {
-        if (!name.includes('bias') && !name.includes('weight_hh')) continue;
+      for (const [, p] of model.namedParameters()) {
         p.data.forEach((_, i) => { p.data[i] += 0.25 * (i % 3); });
         p.version++;
       }
@@ -51,6 +53,25 @@ describe('recurrentStep: the lean generation step equals the general forward', (
         expect(Array.from(lean.logits.data)).toEqual(Array.from(general.logits.data));
       }
     });
+  });
+
+  it('with reuse, writes the new state into the old arrays and gives the same numbers', () => {
+    for (const arch of ['lstm', 'gru'] as const) {
+      const model = new LanguageModel(resolveLmConfig(arch, 9, { embedDim: 5, hiddenSize: 6, numLayers: 2 }), new Rng(3)).eval();
+      noGrad(() => {
+        let fresh = recurrentStep(model, [2]);
+        let reused = recurrentStep(model, [2], undefined, { reuse: true }); // no state yet: new arrays
+        for (const t of [1, 8, 0, 4]) {
+          const h = reused.state.h!.data;
+          fresh = recurrentStep(model, [t], fresh.state);
+          reused = recurrentStep(model, [t], reused.state, { reuse: true });
+          expect(reused.state.h!.data).toBe(h);
+          expect(Array.from(reused.logits.data)).toEqual(Array.from(fresh.logits.data));
+          expect(Array.from(reused.state.h!.data)).toEqual(Array.from(fresh.state.h!.data));
+          if (arch === 'lstm') expect(Array.from(reused.state.c!.data)).toEqual(Array.from(fresh.state.c!.data));
+        }
+      });
+    }
   });
 
   it('refuses token ids outside the vocabulary and states of the wrong shape', () => {

@@ -23,8 +23,8 @@ export interface RecurrenceExports {
   recurrenceForward(kind: number, batch: number, steps: number, hidden: number, xProj: number, wHh: number,
     bHh: number, h0: number, c0: number, lengths: number, reverse: number, out: number, states: number,
     saved: number, scratch: number, packed: number): void;
-  recurrencePackedWhhBytes(kind: number, hidden: number): number;
-  recurrencePackWhh(kind: number, hidden: number, wHh: number, dst: number): void;
+  recurrencePackedWhhBytes(kind: number, hidden: number, batch: number): number;
+  recurrencePackWhh(kind: number, hidden: number, wHh: number, dst: number, batch: number): void;
   recurrenceBackward(kind: number, batch: number, steps: number, hidden: number, wHh: number, h0: number,
     c0: number, lengths: number, reverse: number, states: number, saved: number, dOut: number, dhN: number,
     dcN: number, dxProj: number, dwHh: number, dbHh: number, dh0: number, dc0: number, scratch: number): void;
@@ -99,20 +99,24 @@ export function makeRecurrenceKernels(k: RecurrenceExports, heap: WasmHeap, stag
 
   /**
    * W_hh packed for the per-step products, kept between calls for callers that name the weight's
-   * version (one token at a time: every call would otherwise pack all of W_hh for one step).
-   * Keyed by the weight array; a new version packs again. 0 when not kept (then the kernel packs).
-   * One thread only: the split kernels pack their own columns.
+   * version (one token at a time: every call would otherwise pack all of W_hh for one step, or
+   * at batch 1 read it through four row pointers). Two layouts, GEMM panels for batch > 1 and
+   * matrix-vector groups for batch 1, each keyed by the weight array; a new version packs again.
+   * 0 when not kept (then the kernel packs, or reads W_hh in place). One thread only: the split
+   * kernels pack their own columns.
    */
-  const packedCache = new WeakMap<Float32Array, { version: number; block: Float32Array }>();
+  const packedCache = [new WeakMap<Float32Array, { version: number; block: Float32Array }>(),
+    new WeakMap<Float32Array, { version: number; block: Float32Array }>()];
   const packedWhh = (a: RecurrenceArgs, kind: number, s: Size): number => {
-    if (a.wHhVersion === undefined || a.saved !== null || s.B < 2 || !heap.owns(a.wHh)) return 0;
-    let entry = packedCache.get(a.wHh);
+    if (a.wHhVersion === undefined || a.saved !== null || !heap.owns(a.wHh)) return 0;
+    const cache = packedCache[s.B === 1 ? 0 : 1];
+    let entry = cache.get(a.wHh);
     if (!entry || entry.version !== a.wHhVersion) {
-      const block = entry?.block ?? heap.alloc((k.recurrencePackedWhhBytes(kind, s.H) >>> 0) / 4);
+      const block = entry?.block ?? heap.alloc((k.recurrencePackedWhhBytes(kind, s.H, s.B) >>> 0) / 4);
       if (!heap.owns(block)) return 0;
-      k.recurrencePackWhh(kind, s.H, heap.addressOf(a.wHh), heap.addressOf(block));
+      k.recurrencePackWhh(kind, s.H, heap.addressOf(a.wHh), heap.addressOf(block), s.B);
       entry = { version: a.wHhVersion, block };
-      packedCache.set(a.wHh, entry);
+      cache.set(a.wHh, entry);
     }
     return heap.addressOf(entry.block);
   };

@@ -19,7 +19,7 @@ export function generateText<S>(predictor: Predictor<S>, tokenizer: Tokenizer, p
     logits[0] = -Infinity;
     const token = sampleToken(logits, sampling, rng);
     out.push(token);
-    [state] = predictor.advance([state], [token]);
+    state = predictor.step(state, token);
   }
   return tokenizer.decode(out);
 }

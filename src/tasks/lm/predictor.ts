@@ -18,6 +18,8 @@ export interface Predictor<S = unknown> {
   logProbs(state: S): Float64Array;
   /** Each state advanced by one token. */
   advance(states: readonly S[], tokens: readonly number[]): S[];
+  /** One state advanced by one token; the caller gives `state` up, so its memory may be reused. */
+  step(state: S, token: number): S;
 }
 
 /** A neural model's state: its carried state and the logits for the next token. */
@@ -60,6 +62,17 @@ export class NeuralPredictor implements Predictor<NeuralState> {
 
   logProbs(state: NeuralState): Float64Array {
     return logSoftmax64(state.logits);
+  }
+
+  step(state: NeuralState, token: number): NeuralState {
+    if (!this.model.rnn) return this.advance([state], [token])[0];
+    return noGrad(() => {
+      // Generation's loop: the new state and logits overwrite the old, nothing allocated per token.
+      const { logits, state: lm } = recurrentStep(this.model, [token], state.lm, { reuse: true });
+      state.logits.set(logits.data);
+      state.tokens.push(token);
+      return { lm, logits: state.logits, tokens: state.tokens };
+    });
   }
 
   advance(states: readonly NeuralState[], tokens: readonly number[]): NeuralState[] {
@@ -122,5 +135,9 @@ export class NgramPredictor implements Predictor<number[]> {
 
   advance(states: readonly number[][], tokens: readonly number[]): number[][] {
     return states.map((s, i) => this.start([...s, tokens[i]]));
+  }
+
+  step(state: number[], token: number): number[] {
+    return this.start([...state, token]);
   }
 }
