@@ -9,6 +9,10 @@
  *  - the collector runs when it likes and finalizers only when the event loop turns, so a
  *    synchronous loop frees nothing; past `highWaterBytes` of blocks, `alloc` returns a plain
  *    Float32Array instead, and kernels copy such operands through scratch (see kernels.ts);
+ *  - V8 collects seldom here, since a view is a small JS object whose storage it does not see:
+ *    until it does, every block comes from fresh memory, whose first touch costs a page fault
+ *    per 4 KiB. src/backend/settle.ts asks for a collection between training steps when enough
+ *    has been allocated since the last (`allocatedBytes`), where the engine allows asking;
  *  - a subarray of a heap view keeps its parent view alive (HeapArray below), so a block is
  *    never reused while any view into it is reachable. A view made by hand with
  *    `new Float32Array(view.buffer, ...)` is not tracked: keep the original view alive, or copy.
@@ -57,6 +61,8 @@ export interface HeapStats {
   /** Tensor allocations served from the heap, and those that fell back to plain arrays. */
   heapAllocs: number;
   fallbackAllocs: number;
+  /** Bytes of tensor storage handed out, ever (heap blocks by their class size, plain arrays). */
+  allocatedBytes: number;
 }
 
 /** Block bytes → size class: granules 1..8 exactly, then four classes per power of two. */
@@ -110,6 +116,7 @@ export class WasmHeap {
   private freeBytes = 0;
   private heapAllocs = 0;
   private fallbackAllocs = 0;
+  private allocatedBytes = 0;
 
   /** `base`: first byte the allocator may use (above the module's static data). */
   constructor(memory: WebAssembly.Memory, shared: boolean, base: number, options: Required<HeapOptions>) {
@@ -129,6 +136,7 @@ export class WasmHeap {
     const bytes = classBytes(cls);
     let offset = this.freeLists[cls].pop();
     const reused = offset !== undefined;
+    this.allocatedBytes += bytes;
     if (offset === undefined) {
       offset = this.tensorBytes + bytes <= this.highWaterBytes ? this.bump(bytes) : -1;
       if (offset >= 0) this.tensorBytes += bytes;
@@ -195,6 +203,7 @@ export class WasmHeap {
       scratchBytes: this.scratchCls >= 0 ? classBytes(this.scratchCls) : 0,
       heapAllocs: this.heapAllocs,
       fallbackAllocs: this.fallbackAllocs,
+      allocatedBytes: this.allocatedBytes,
     };
   }
 

@@ -1,3 +1,4 @@
+import { settleMemory } from '../../backend/settle.js';
 import { randomWindows } from '../../data/batching.js';
 import { LanguageModel, type LmConfig } from '../../models/lm.js';
 import { recurrentStep } from '../../models/recurrent-step.js';
@@ -66,11 +67,13 @@ async function trainRate(name: WorkloadName, steps: number): Promise<number> {
     opt.zeroGrad();
   };
   step(); // warm-up: JIT and first allocations
+  await settleMemory();
   await yieldToEventLoop();
   let busy = 0;
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
     step();
+    await settleMemory(); // as the trainer does between steps; its collections count in the time
     busy += performance.now() - t0;
     await yieldToEventLoop();
   }
