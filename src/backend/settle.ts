@@ -15,16 +15,16 @@ import type { WasmBackend } from './wasm/index.js';
  * out enough since it last asked; the blocks then come back when the event loop next turns
  * (their finalizers), so call it before yielding. The bar is SETTLE_BYTES, or more where
  * collecting is slow: a collection of t ms waits for t·SETTLE_BYTES_PER_MS bytes, so it costs
- * at most about a quarter of the faults it saves (about 0.5 ms per MB). A small JS heap
- * collects in a few milliseconds. It can ask only where the engine lets it: in Node, by turning
+ * at most about a tenth of the faults it saves (about 0.5 ms per MB). A small JS heap collects
+ * in about 6 ms; the heap then keeps about SETTLE_BYTES of free blocks for the steps between. It can ask only where the engine lets it: in Node, by turning
  * on `--expose-gc` at run time and taking `gc` from a new context; in browsers it does nothing
  * and the collector keeps its own pace.
  */
 
 /** Least bytes allocated between two collections. */
-export const SETTLE_BYTES = 32 * 1024 * 1024;
+export const SETTLE_BYTES = 64 * 1024 * 1024;
 /** Bytes of allocation each millisecond of collecting must be worth. */
-export const SETTLE_BYTES_PER_MS = 4 * 1024 * 1024;
+export const SETTLE_BYTES_PER_MS = 16 * 1024 * 1024;
 
 type Collect = () => void;
 
@@ -57,9 +57,6 @@ export async function settleMemory(): Promise<void> {
   if (collect === undefined) collect = await findCollector();
   if (!collect) return;
   const t0 = performance.now();
-  // Twice: the first collection finishes whatever marking was under way when the step's
-  // tensors were still reachable; the second finds them dead (measured: one alone frees nothing).
-  collect();
   collect();
   bar = Math.max(SETTLE_BYTES, (performance.now() - t0) * SETTLE_BYTES_PER_MS);
 }
