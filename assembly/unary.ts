@@ -101,8 +101,13 @@ function scalarDerivative(op: i32, x: f64, y: f64): f64 {
     case SIGMOID: return f32x4.mul(y, f32x4.sub(c(1), y));
     case RELU: return v128.and(c(1), f32x4.gt(x, c(0)));
     case GELU: {
+      // Φ(x) + x·φ(x). Φ = y/x from the forward's output (no second erf); near 0, where y/x
+      // loses digits, Φ ≈ ½ + x·φ(0)·(1 − x²/6), exact to float32 for |x| < 2⁻⁶.
       const gauss = expv(f32x4.mul(f32x4.mul(x, x), c(-0.5)));
-      return madd(f32x4.mul(x, c(<f32>INV_SQRT_2PI)), gauss, f32x4.mul(onePlusErfv(x), c(0.5)));
+      const xg = f32x4.mul(x, c(<f32>INV_SQRT_2PI));
+      const near = madd(xg, madd(f32x4.mul(x, x), c(<f32>(-1.0 / 6)), c(1)), c(0.5));
+      const cdf = v128.bitselect(near, f32x4.div(y, x), f32x4.lt(f32x4.abs(x), c(0.015625)));
+      return madd(xg, gauss, cdf);
     }
     case GELU_TANH: {
       // s + 2x·s(1 − s)·√(2/π)(1 + 3·0.044715x²), s = σ(2u).
