@@ -43,8 +43,11 @@ export interface GemmArgs {
 export interface Backend {
   readonly name: string;
 
-  /** Fresh zeroed storage for `n` float32 values. */
-  alloc(n: number): Float32Array;
+  /**
+   * Fresh storage for `n` float32 values, zeroed; with `uninitialized`, it may hold old values
+   * instead (for outputs a kernel overwrites whole: reused memory then skips the zeroing).
+   */
+  alloc(n: number, uninitialized?: boolean): Float32Array;
 
   gemm(args: GemmArgs): void;
 

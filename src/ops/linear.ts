@@ -10,7 +10,7 @@ import { Tensor } from '../tensor/tensor.js';
  * accumulates onto rows that start as the bias. Writes into `y` when given, else a fresh array.
  */
 export function linearRows(x: Float32Array, rows: number, weight: Float32Array, outF: number, inF: number,
-  bias: Float32Array | null, y: Float32Array = backend().alloc(rows * outF)): Float32Array {
+  bias: Float32Array | null, y: Float32Array = backend().alloc(rows * outF, true)): Float32Array {
   if (bias) backend().axisCopy(bias, 0, 0, y, 1, 0, rows, 1, outF, false); // every row = b
   backend().gemm({ batch: 1, m: rows, n: outF, k: inF, a: x, b: weight, c: y, transA: false, transB: true,
     strideA: 0, strideB: 0, strideC: 0, accumulate: bias !== null });
@@ -37,13 +37,13 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   return record(y, [...x.shape.slice(0, -1), outF], 'linear', inputs, (g) => {
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
-      dx = new Tensor(backend().alloc(x.size), x.shape); // [rows, out]·[out, in]
+      dx = new Tensor(backend().alloc(x.size, true), x.shape); // [rows, out]·[out, in], written whole
       backend().gemm({ batch: 1, m: rows, n: inF, k: outF, a: g.data, b: weight.data, c: dx.data, transA: false,
         transB: false, strideA: 0, strideB: 0, strideC: 0, accumulate: false });
     }
     let dw: Tensor | null = null;
     if (weight.requiresGrad) {
-      dw = new Tensor(backend().alloc(weight.size), weight.shape); // [out, rows]·[rows, in]
+      dw = new Tensor(backend().alloc(weight.size, true), weight.shape); // [out, rows]·[rows, in]
       backend().gemm({ batch: 1, m: outF, n: inF, k: rows, a: g.data, b: x.data, c: dw.data, transA: true,
         transB: false, strideA: 0, strideB: 0, strideC: 0, accumulate: false });
     }

@@ -31,7 +31,7 @@ export function matmul(a: Tensor, b: Tensor, transB = false): Tensor {
   }
   const batchShape = aShared ? bBatch : aBatch;
   const batch = numel(batchShape);
-  const out = backend().alloc(batch * m * n);
+  const out = backend().alloc(batch * m * n, true); // written whole (accumulate: false)
   // A shared b lets a batched a act as one tall matrix: a single large GEMM.
   const fold = bShared && !aShared;
   backend().gemm({

@@ -7,10 +7,10 @@ import { Tensor } from '../tensor/tensor.js';
  * backend (`unaryScalar` / `unaryDerivative` in reference.ts); backward is g · f'(x).
  */
 function unaryOp(op: UnaryOp, x: Tensor): Tensor {
-  const y = backend().alloc(x.size);
+  const y = backend().alloc(x.size, true); // every element written
   backend().unary(op, x.data, y);
   return record(y, x.shape, op, [x], (g) => {
-    const dx = backend().alloc(x.size);
+    const dx = backend().alloc(x.size, true);
     backend().unaryGrad(op, x.data, y, g.data, dx);
     return [new Tensor(dx, x.shape)];
   });

@@ -112,10 +112,9 @@ export function backward(root: Tensor, grad?: Tensor, retainGraph = false): void
   });
 }
 
+/** a + b into a new tensor (float32 sums, as the loop over elements would give). */
 function sumCopy(a: Tensor, b: Tensor): Tensor {
-  const data = backend().alloc(a.size);
-  const x = a.data;
-  const y = b.data;
-  for (let i = 0; i < data.length; i++) data[i] = x[i] + y[i];
+  const data = backend().alloc(a.size, true);
+  backend().binary('add', a.data, [1], b.data, [1], data, [a.size]);
   return new Tensor(data, a.shape);
 }

@@ -129,8 +129,11 @@ export class WasmHeap {
     this.buffers.add(this.buffer);
   }
 
-  /** Zeroed storage for n floats: a heap view, or a plain array past the high-water mark. */
-  alloc(n: number): Float32Array {
+  /**
+   * Storage for n floats: a heap view, or a plain array past the high-water mark. Zeroed, unless
+   * `uninitialized` (then a reused block keeps its old values).
+   */
+  alloc(n: number, uninitialized = false): Float32Array {
     if (n === 0) return new Float32Array(0);
     const cls = sizeClass(n * 4);
     const bytes = classBytes(cls);
@@ -148,7 +151,7 @@ export class WasmHeap {
       this.freeBytes -= bytes;
     }
     const view = new HeapArray(this.buffer, offset, n);
-    if (reused) view.fill(0);
+    if (reused && !uninitialized) view.fill(0);
     this.registry.register(view, offset * CLASSES + cls);
     this.liveBytes += bytes;
     this.heapAllocs++;

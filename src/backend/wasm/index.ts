@@ -182,7 +182,7 @@ const lazy = (): WasmBackend => shared.instance ?? loadWasmBackendSync();
  */
 export const wasmBackend: Backend = {
   name: 'wasm',
-  alloc: (n) => lazy().alloc(n),
+  alloc: (n, uninitialized) => lazy().alloc(n, uninitialized),
   gemm: (p) => lazy().gemm(p),
   unary: (op, x, out) => lazy().unary(op, x, out),
   unaryGrad: (op, x, y, g, out) => lazy().unaryGrad(op, x, y, g, out),

@@ -212,7 +212,7 @@ export function makeKernels(k: KernelExports, heap: WasmHeap, threads: Together 
   };
 
   const kernels: Omit<Backend, 'name'> = {
-    alloc: (n) => heap.alloc(n),
+    alloc: (n, uninitialized) => heap.alloc(n, uninitialized),
     ...makeAttentionKernels(k, { placeSome, finish: () => stage.finish(), meta, metaAt }), // ./attention.ts
 
     ...makeRecurrenceKernels(k, heap, { placeSome, finish: () => stage.finish() }, threads), // ./recurrence.ts
