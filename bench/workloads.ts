@@ -1,19 +1,24 @@
 /**
  * Workloads A-D of issue 4 on seqlab and on its peers, in one run, one thread each:
  *
- *   npm run bench [-- --json] [-- --repeats N] [-- --workloads A,B,C,D]
+ *   npm run bench [-- --json] [-- --rounds R] [-- --repeats N] [-- --workloads A,B,C,D]
  *     [-- --systems seqlab,tfjs-wasm,tfjs-cpu,pytorch] [-- --quick] [-- --cpu N | --no-pin]
  *
  *   A: char LSTM (embedding 64, hidden 256), B: the same with a GRU, C: GPT (2 layers, d_model
  *   128, 4 heads, FFN 512): training tokens/s at batch 32, context 64, vocabulary 65, Adam.
  *   D: batch-1 generation with A's LSTM, chars/s.
  *
- * Every system runs in its own child process, one workload per process, sequentially:
+ * Every system runs in its own child process, one workload per process. The systems take turns:
+ * for each workload, R rounds (default 3), each running every system once with N timed repeats
+ * (default 2), so a slow spell of the (shared, virtual) machine lands on seqlab and its peers
+ * alike. A system's rate is the median of its R·N repeats; a ratio seqlab/peer is the median over
+ * rounds of the ratio of their medians within the round.
+ *
  *   seqlab      bench/peers/seqlab-workloads.ts (the runWorkload of `seqlab bench`)
  *   tfjs-wasm   bench/peers/tfjs-workloads.ts --backend wasm (tfjs-core 4.22, setThreadsCount(1))
  *   tfjs-cpu    bench/peers/tfjs-workloads.ts --backend cpu
  *   pytorch     python3 bench/peers/torch_workloads.py (when `import torch` works; else skipped)
- * Each prints the median of `repeats` timed runs after a warm-up. Children are pinned to one
+ * Each child prints the median of its timed runs after a warm-up. Children are pinned to one
  * CPU with taskset (the last one unless --cpu N; --no-pin leaves them free) and get
  * OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=MKL_NUM_THREADS=1, and OPENBLAS_CORETYPE=SkylakeX on CPUs
  * with avx512f (Debian's OpenBLAS misdetects them) unless it is already set.
@@ -48,7 +53,10 @@ function arg(name: string): string | undefined {
 
 const json = has('--json');
 const quick = has('--quick');
-const repeats = Number(arg('repeats') ?? (quick ? 1 : 5));
+const repeats = Number(arg('repeats') ?? (quick ? 1 : 2));
+const rounds = Number(arg('rounds') ?? (quick ? 1 : 3));
+if (!(Number.isInteger(repeats) && repeats > 0)) throw new Error(`--repeats must be a whole number > 0, got ${arg('repeats')}`);
+if (!(Number.isInteger(rounds) && rounds > 0)) throw new Error(`--rounds must be a whole number > 0, got ${arg('rounds')}`);
 const workloads = (arg('workloads') ?? LETTERS.join(',')).split(',').map((s) => s.trim()) as Letter[];
 const systems = (arg('systems') ?? SYSTEMS.join(',')).split(',').map((s) => s.trim()) as System[];
 for (const w of workloads) if (!LETTERS.includes(w)) throw new Error(`--workloads: unknown workload ${w}`);
@@ -165,23 +173,43 @@ const active = systems.filter((s) => s !== 'pytorch' || torch.ok);
 for (const s of SYSTEMS) if (!systems.includes(s)) skipped[s] ??= 'not selected (--systems)';
 
 const results: Partial<Record<Letter, Partial<Record<System, ChildResult>>>> = {};
+/** Per workload and round, each system's median rate in that round. */
+const roundRates: Partial<Record<Letter, Partial<Record<System, number>>[]>> = {};
 const errors: string[] = [];
-log(`npm run bench: workloads ${workloads.join(',')}; systems ${active.join(', ')}; ${repeats} repeats; ` +
+log(`npm run bench: workloads ${workloads.join(',')}; systems ${active.join(', ')}; ${rounds} rounds of ${repeats} repeats; ` +
   `${pinCpu === null ? 'not pinned' : `pinned to CPU ${pinCpu}`}; load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')}`);
 if (skipped.pytorch && systems.includes('pytorch')) log(`PyTorch skipped: ${skipped.pytorch}`);
+function median(xs: readonly number[]): number {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+}
+
 for (const w of workloads) {
   results[w] = {};
-  for (const s of active) {
-    const { result, error, seconds } = runChild(command(s, w), `${s} ${w}`);
-    if (result) {
-      results[w]![s] = result;
-      log(`  ${w} ${s.padEnd(9)} ${Math.round(result.rate).toString().padStart(7)} ${result.unit.replace('_per_s', '/s')}` +
-        `  (repeats ${result.repeats.map((x) => Math.round(x)).join(', ')}; ${seconds.toFixed(0)} s; ` +
-        `load ${(result.load_average_1m as number[]).map((x) => x.toFixed(2)).join(' → ')})`);
-    } else {
-      errors.push(error!);
-      log(`  ${error}`);
+  roundRates[w] = [];
+  const failed = new Set<System>();
+  for (let round = 0; round < rounds; round++) {
+    const rates: Partial<Record<System, number>> = {};
+    for (const s of active) {
+      if (failed.has(s)) continue;
+      const { result, error, seconds } = runChild(command(s, w), `${s} ${w}`);
+      if (!result) {
+        failed.add(s);
+        errors.push(error!);
+        log(`  ${error}`);
+        continue;
+      }
+      rates[s] = result.rate;
+      // Keep the first child's facts; gather every round's repeats and loads.
+      const kept = results[w]![s] ??= { ...result, repeats: [], load_average_1m: [] };
+      kept.repeats.push(...result.repeats);
+      (kept.load_average_1m as number[]).push(...(result.load_average_1m as number[]));
+      kept.rate = median(kept.repeats);
+      log(`  ${w} ${s.padEnd(9)} round ${round + 1}: ${Math.round(result.rate).toString().padStart(7)} ` +
+        `${result.unit.replace('_per_s', '/s')}  (repeats ${result.repeats.map((x) => Math.round(x)).join(', ')}; ` +
+        `${seconds.toFixed(0)} s; load ${(result.load_average_1m as number[]).map((x) => x.toFixed(2)).join(' → ')})`);
     }
+    roundRates[w]!.push(rates);
   }
 }
 const loadAfter = loadavg();
@@ -214,10 +242,10 @@ const machine = {
 };
 
 const PEERS: System[] = ['tfjs-wasm', 'tfjs-cpu', 'pytorch'];
+/** Median over rounds of seqlab's rate over the peer's, both measured in the same round. */
 const ratio = (w: Letter, peer: System): number | null => {
-  const a = results[w]?.seqlab?.rate;
-  const b = results[w]?.[peer]?.rate;
-  return a && b ? a / b : null;
+  const each = (roundRates[w] ?? []).flatMap((r) => (r.seqlab && r[peer] ? [r.seqlab / r[peer]!] : []));
+  return each.length ? median(each) : null;
 };
 
 /** Issue 4's targets that this bench measures: [workloads, peer, at least]. */
@@ -235,6 +263,7 @@ if (json) {
   process.stdout.write(`${JSON.stringify({
     results: flat,
     ratios: workloads.map((w) => ({ workload: w, ...Object.fromEntries(PEERS.map((p) => [`seqlab_over_${p}`, ratio(w, p)])) })),
+    rounds: { count: rounds, repeats_per_child: repeats, rates: roundRates },
     targets, pytorch_blas_optimized: torch.ok ? optimizedBlas : null, machine, skipped, errors,
     notes: ['tfjs training embeds through a one-hot matmul: the tfjs wasm backend has no UnsortedSegmentSum kernel for ' +
       "tf.gather's gradient (used on both tfjs backends alike)"],
@@ -249,7 +278,8 @@ if (json) {
     ...workloads.map((w) => `| ${NAMES[w]} | ${cols.map((s) => f(results[w]?.[s]?.rate)).join(' | ')} | ` +
       `${PEERS.map((p) => fr(ratio(w, p))).join(' | ')} |`),
     '',
-    `Median of ${repeats} repeats per cell, each system in its own process, one thread` +
+    `Rates: median of ${rounds * repeats} repeats per cell (${rounds} rounds, the systems taking turns, ${repeats} ` +
+      'repeats each); ratios: median over the rounds of the ratio within a round. Each system in its own process, one thread' +
       `${pinCpu === null ? '' : `, pinned to CPU ${pinCpu} (taskset)`}.`,
     '',
     '| target (issue 4) | ratio | met |',
