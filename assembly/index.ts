@@ -15,6 +15,11 @@ export { attention, attentionGrad, attentionScratchBytes } from './attention';
 export { layerNorm, layerNormGrad } from './layernorm';
 export { adamStep } from './adam';
 
+/** Zeroes `bytes` bytes at p: a reused tensor block (memory.fill, several times faster than a JS fill on shared memory). */
+export function zero(p: usize, bytes: usize): void {
+  memory.fill(p, 0, bytes);
+}
+
 /** End of the static data; the JS allocator starts above it. */
 export function heapBase(): usize {
   return __heap_base;

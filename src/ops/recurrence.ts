@@ -39,8 +39,9 @@ export function recurrence(kind: CellKind, xProj: Tensor, wHh: Tensor, bHh: Tens
   const args = {
     kind, batch: B, steps: T, hidden: H, xProj: xProj.data, wHh: wHh.data, bHh: bHh?.data ?? null,
     h0: h0.data, c0: c0?.data ?? null, lengths: lengths ? Int32Array.from(lengths) : null, reverse,
-    out: backend().alloc(B * T * H), states: backend().alloc(B * T * S * H),
-    saved: graph ? backend().alloc(B * T * savedWidth(kind) * H) : null, // only backward reads the gates
+    // The kernel writes out, states and saved whole (padded steps too), so they need no zeroing.
+    out: backend().alloc(B * T * H, true), states: backend().alloc(B * T * S * H, true),
+    saved: graph ? backend().alloc(B * T * savedWidth(kind) * H, true) : null, // only backward reads the gates
   };
   backend().recurrenceForward(args);
   const last = reverse ? 0 : T - 1;
@@ -52,19 +53,19 @@ export function recurrence(kind: CellKind, xProj: Tensor, wHh: Tensor, bHh: Tens
     // Inference (generating one token at a time): no graph, so no packed tensor to carry it.
     const op = `${kind}_sequence`;
     const [hN, cN] = [0, 1].slice(0, S).map((s) => {
-      const data = backend().alloc(B * H);
+      const data = backend().alloc(B * H, true);
       final(s, data, 1, 0);
       return new Tensor(data, [B, H], { op });
     });
     return { output: new Tensor(args.out, [B, T, H], { op }), hN, cN: cN ?? null };
   }
-  const packed = backend().alloc(B * (T + S) * H); // [B, T + S, H]: steps, then hN, then cN
+  const packed = backend().alloc(B * (T + S) * H, true); // [B, T + S, H]: steps, then hN, then cN (all copied in)
   backend().axisCopy(args.out, T, 0, packed, T + S, 0, B, T, H, false);
   for (let s = 0; s < S; s++) final(s, packed, T + S, T + s);
   const all = record(packed, [B, T + S, H], `${kind}_sequence`, inputs, (g) => {
-    const dOut = backend().alloc(B * T * H);
-    const dhN = backend().alloc(B * H);
-    const dcN = S > 1 ? backend().alloc(B * H) : null;
+    const dOut = backend().alloc(B * T * H, true); // the three copied whole from g
+    const dhN = backend().alloc(B * H, true);
+    const dcN = S > 1 ? backend().alloc(B * H, true) : null;
     backend().axisCopy(g.data, T + S, 0, dOut, T, 0, B, T, H, false);
     backend().axisCopy(g.data, T + S, T, dhN, 1, 0, B, 1, H, false);
     if (dcN) backend().axisCopy(g.data, T + S, T + 1, dcN, 1, 0, B, 1, H, false);

@@ -118,8 +118,12 @@ export class WasmHeap {
   private fallbackAllocs = 0;
   private allocatedBytes = 0;
 
-  /** `base`: first byte the allocator may use (above the module's static data). */
-  constructor(memory: WebAssembly.Memory, shared: boolean, base: number, options: Required<HeapOptions>) {
+  /**
+   * `base`: first byte the allocator may use (above the module's static data); `zero(at, bytes)`
+   * clears a reused block (the module's memory.fill; a JS fill of a shared view is much slower).
+   */
+  constructor(memory: WebAssembly.Memory, shared: boolean, base: number, options: Required<HeapOptions>,
+    private readonly zero: (at: number, bytes: number) => void = (at, bytes) => new Uint8Array(memory.buffer, at, bytes).fill(0)) {
     this.memory = memory;
     this.shared = shared;
     this.maxBytes = shared ? options.maxBytes : memory.buffer.byteLength;
@@ -151,7 +155,7 @@ export class WasmHeap {
       this.freeBytes -= bytes;
     }
     const view = new HeapArray(this.buffer, offset, n);
-    if (reused && !uninitialized) view.fill(0);
+    if (reused && !uninitialized) this.zero(offset, n * 4);
     this.registry.register(view, offset * CLASSES + cls);
     this.liveBytes += bytes;
     this.heapAllocs++;

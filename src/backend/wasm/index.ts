@@ -118,7 +118,7 @@ function imports(memory: WebAssembly.Memory): WebAssembly.Imports {
 
 function assemble(p: Plan, instance: WebAssembly.Instance): WasmBackend {
   const k = instance.exports as unknown as KernelExports;
-  const heap = new WasmHeap(p.memory, p.shared, k.heapBase(), p.heap);
+  const heap = new WasmHeap(p.memory, p.shared, k.heapBase(), p.heap, (at, bytes) => k.zero(at, bytes));
   const threads = new WasmThreads(instance.exports, heap, p.bytes);
   return {
     name: 'wasm',

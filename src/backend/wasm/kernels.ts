@@ -44,6 +44,7 @@ export interface KernelExports extends AttentionExports, RecurrenceExports {
   adamStep(p: number, g: number, m: number, v: number, n: number, beta1: number, c1: number, beta2: number, c2: number,
     eps: number, stepSize: number, bc2Sqrt: number, decay: number, l2: number): void;
   heapBase(): number;
+  zero(p: number, bytes: number): void;
   metaAddress(): number;
   relaxed(): number;
 }
