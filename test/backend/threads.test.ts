@@ -73,6 +73,13 @@ describe('PathChooser', () => {
     expect(busy).toBeGreaterThan(0);
   });
 
+  it('keeps to the pool through lone slow calls (a core taken away for a moment)', () => {
+    const chooser = new PathChooser();
+    let call = 0;
+    const pool = drive(chooser, 1 << 23, 640, (p) => (p ? (++call % 9 === 0 ? 10 : 1) : 1.8));
+    expect(pool).toBeGreaterThan(640 * (1 - 2 / PathChooser.EXPLORE) - 4);
+  });
+
   it('follows a change of load, and ignores each way\'s first (cold) call', () => {
     const chooser = new PathChooser();
     drive(chooser, 1 << 22, 200, (p) => (p ? 3 : 1));

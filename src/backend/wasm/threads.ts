@@ -97,21 +97,24 @@ export function planGemm(batch: number, m: number, n: number, k: number, threads
  * Picks one thread or the pool for each large GEMM by what each way took lately. Workers share
  * their cores with everything else on the machine: when another program keeps a core busy,
  * waiting for a worker costs more than it saves, and one thread is faster. Per size class
- * (m·n·k within a power of two) it keeps a running mean of the time per multiply-add each way,
- * takes the faster way, and still tries the other every EXPLORE-th call, so it notices when the
- * load changes. Each way's first call in a class (page faults, a worker's compiler tiering up)
- * is not counted. Only the timing is chosen this way: both ways give bitwise the same C.
+ * (m·n·k within a power of two) it keeps the time per multiply-add of the last RECENT calls each
+ * way, takes the way whose median is lower, and still tries the other every EXPLORE-th call, so
+ * it notices when the load changes. The median ignores a lone slow call (a virtual machine's
+ * core taken away for a moment), which a running mean would follow to the slower way for many
+ * calls. Each way's first call in a class (page faults, a worker's compiler tiering up) is not
+ * counted. Only the timing is chosen this way: both ways give bitwise the same C.
  */
 export class PathChooser {
   static readonly EXPLORE = 32;
-  private static readonly WEIGHT = 0.3;
-  /** Running mean of milliseconds per multiply-add, one thread and the pool, per class. */
-  private readonly serial = new Float64Array(64);
-  private readonly parallel = new Float64Array(64);
-  /** Calls so far per class, and calls timed each way (the mean holds all but the first). */
+  static readonly RECENT = 5;
+  /** Milliseconds per multiply-add of the last RECENT calls, per class, one thread and the pool. */
+  private readonly serial = new Float64Array(64 * PathChooser.RECENT);
+  private readonly parallel = new Float64Array(64 * PathChooser.RECENT);
+  /** Calls so far per class, and calls timed each way (all but the first are kept). */
   private readonly calls = new Uint32Array(64);
   private readonly serialSeen = new Uint32Array(64);
   private readonly parallelSeen = new Uint32Array(64);
+  private readonly sorted = new Float64Array(PathChooser.RECENT);
 
   /** Whether the next GEMM of `work` multiply-adds should run on the pool. */
   useParallel(work: number): boolean {
@@ -119,7 +122,7 @@ export class PathChooser {
     const n = ++this.calls[c];
     if (this.parallelSeen[c] < 2) return true;
     if (this.serialSeen[c] < 2) return false;
-    const faster = this.parallel[c] <= this.serial[c];
+    const faster = this.median(this.parallel, c, this.parallelSeen[c]) <= this.median(this.serial, c, this.serialSeen[c]);
     return n % PathChooser.EXPLORE === 0 ? !faster : faster;
   }
 
@@ -127,11 +130,18 @@ export class PathChooser {
   record(work: number, parallel: boolean, ms: number): void {
     const c = PathChooser.sizeClass(work);
     const seen = parallel ? this.parallelSeen : this.serialSeen;
-    const mean = parallel ? this.parallel : this.serial;
-    const sample = ms / work;
+    const recent = parallel ? this.parallel : this.serial;
     const n = ++seen[c];
-    if (n === 2) mean[c] = sample;
-    else if (n > 2) mean[c] += PathChooser.WEIGHT * (sample - mean[c]);
+    if (n >= 2) recent[c * PathChooser.RECENT + (n - 2) % PathChooser.RECENT] = ms / work;
+  }
+
+  /** Median of the samples kept for class c (seen: calls timed that way, the first not kept). */
+  private median(recent: Float64Array, c: number, seen: number): number {
+    const k = Math.min(seen - 1, PathChooser.RECENT);
+    const v = this.sorted.subarray(0, k);
+    v.set(recent.subarray(c * PathChooser.RECENT, c * PathChooser.RECENT + k));
+    v.sort();
+    return k % 2 ? v[(k - 1) / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
   }
 
   private static sizeClass(work: number): number {
