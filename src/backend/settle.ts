@@ -15,8 +15,9 @@ import type { WasmBackend } from './wasm/index.js';
  * out enough since it last asked; the blocks then come back when the event loop next turns
  * (their finalizers), so call it before yielding. The bar is SETTLE_BYTES, or more where
  * collecting is slow: a collection of t ms waits for t·SETTLE_BYTES_PER_MS bytes, so it costs
- * at most about a tenth of the faults it saves (about 0.5 ms per MB). A small JS heap collects
- * in about 6 ms; the heap then keeps about SETTLE_BYTES of free blocks for the steps between. It can ask only where the engine lets it: in Node, by turning
+ * at most about a sixteenth of the faults it saves (about 0.5 ms per MB). A small JS heap
+ * collects in about 6 ms (so about every 190 MB); the heap then keeps that much in free blocks
+ * for the steps between. It can ask only where the engine lets it: in Node, by turning
  * on `--expose-gc` at run time and taking `gc` from a new context; in browsers it does nothing
  * and the collector keeps its own pace.
  */
@@ -24,7 +25,7 @@ import type { WasmBackend } from './wasm/index.js';
 /** Least bytes allocated between two collections. */
 export const SETTLE_BYTES = 64 * 1024 * 1024;
 /** Bytes of allocation each millisecond of collecting must be worth. */
-export const SETTLE_BYTES_PER_MS = 16 * 1024 * 1024;
+export const SETTLE_BYTES_PER_MS = 32 * 1024 * 1024;
 
 type Collect = () => void;
 
