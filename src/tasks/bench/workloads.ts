@@ -26,6 +26,8 @@ export const WORKLOAD_MODELS: Record<WorkloadName, Partial<LmConfig>> = {
 };
 
 export const VOCAB = 65;
+/** Untimed training steps before the timed ones. */
+export const WARMUP_STEPS = 3;
 export const BATCH = 32;
 
 export interface WorkloadResult {
@@ -66,9 +68,13 @@ async function trainRate(name: WorkloadName, steps: number): Promise<number> {
     opt.step();
     opt.zeroGrad();
   };
-  step(); // warm-up: JIT and first allocations
-  await settleMemory();
-  await yieldToEventLoop();
+  // Warm-up: the JIT, and the heap growing to its steady size (settleMemory collects every
+  // second step or so, so by the third step every block comes from the free lists).
+  for (let i = 0; i < WARMUP_STEPS; i++) {
+    step();
+    await settleMemory();
+    await yieldToEventLoop();
+  }
   let busy = 0;
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
