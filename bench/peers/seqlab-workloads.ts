@@ -5,7 +5,8 @@
  *   npx tsx bench/peers/seqlab-workloads.ts --workload A|B|C|D [--size S] [--repeats N]
  *
  * Prints one JSON line: the median rate of `repeats` calls of runWorkload(name, 1, size) (each
- * builds the model, runs three warm-up steps, then times round(3·size) training steps, yielding
+ * builds the model, warms up (runWorkload: at least 2 steps and 1.5 s, until a step takes no fresh
+ * heap memory), then times round(3·size) training steps, yielding
  * between steps; or, for D, 3,000 warm-up characters and then round(3000·size) timed ones,
  * without yielding), the event loop turning between calls. One thread: setThreads is never
  * called. `heap` counts tensor allocations served by the wasm heap and those that fell back to

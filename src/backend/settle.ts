@@ -13,7 +13,9 @@ import type { WasmBackend } from './wasm/index.js';
  *
  * `settleMemory()`, called between steps, asks for a full collection once the heap has handed
  * out enough since it last asked; the blocks then come back when the event loop next turns
- * (their finalizers), so call it before yielding. The bar is SETTLE_BYTES, or more where
+ * (their finalizers), so call it before yielding. The heap grows until it holds the live
+ * tensors plus one bar's worth of free blocks, and from then on steps take no fresh memory:
+ * within one bar's worth of steps. The bar is SETTLE_BYTES, or more where
  * collecting is slow: a collection of t ms waits for t·SETTLE_BYTES_PER_MS bytes, so it costs
  * at most about a sixteenth of the faults it saves (about 0.5 ms per MB). A small JS heap
  * collects in about 6 ms (so about every 190 MB); the heap then keeps that much in free blocks

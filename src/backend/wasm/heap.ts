@@ -63,6 +63,8 @@ export interface HeapStats {
   fallbackAllocs: number;
   /** Bytes of tensor storage handed out, ever (heap blocks by their class size, plain arrays). */
   allocatedBytes: number;
+  /** The part of allocatedBytes that was memory never used before (the bump pointer, plain arrays). */
+  freshBytes: number;
 }
 
 /** Block bytes → size class: granules 1..8 exactly, then four classes per power of two. */
@@ -117,6 +119,7 @@ export class WasmHeap {
   private heapAllocs = 0;
   private fallbackAllocs = 0;
   private allocatedBytes = 0;
+  private freshBytes = 0;
 
   /**
    * `base`: first byte the allocator may use (above the module's static data); `zero(at, bytes)`
@@ -146,6 +149,7 @@ export class WasmHeap {
     this.allocatedBytes += bytes;
     if (offset === undefined) {
       offset = this.tensorBytes + bytes <= this.highWaterBytes ? this.bump(bytes) : -1;
+      this.freshBytes += bytes;
       if (offset >= 0) this.tensorBytes += bytes;
       else {
         this.fallbackAllocs++;
@@ -211,6 +215,7 @@ export class WasmHeap {
       heapAllocs: this.heapAllocs,
       fallbackAllocs: this.fallbackAllocs,
       allocatedBytes: this.allocatedBytes,
+      freshBytes: this.freshBytes,
     };
   }
 

@@ -1,3 +1,4 @@
+import { backend, type WasmBackend } from '../../backend/index.js';
 import { settleMemory } from '../../backend/settle.js';
 import { randomWindows } from '../../data/batching.js';
 import { LanguageModel, type LmConfig } from '../../models/lm.js';
@@ -26,8 +27,10 @@ export const WORKLOAD_MODELS: Record<WorkloadName, Partial<LmConfig>> = {
 };
 
 export const VOCAB = 65;
-/** Untimed training steps before the timed ones. */
-export const WARMUP_STEPS = 3;
+/** Untimed training before the timed steps: at least this many steps and milliseconds; at most MAX_WARMUP_STEPS. */
+export const WARMUP_STEPS = 2;
+export const WARMUP_MS = 1500;
+export const MAX_WARMUP_STEPS = 20;
 export const BATCH = 32;
 
 export interface WorkloadResult {
@@ -68,12 +71,18 @@ async function trainRate(name: WorkloadName, steps: number): Promise<number> {
     opt.step();
     opt.zeroGrad();
   };
-  // Warm-up: the JIT, and the heap growing to its steady size (settleMemory collects every
-  // second step or so, so by the third step every block comes from the free lists).
-  for (let i = 0; i < WARMUP_STEPS; i++) {
+  // Warm-up, untimed, until the steps run as they will for the rest of a training run: the JIT
+  // has compiled the hot JavaScript (in the background, on the same core when pinned) and the
+  // heap has grown to its steady size (backend/settle.ts). At least WARMUP_STEPS and WARMUP_MS,
+  // then on until a step takes no fresh memory; at most MAX_WARMUP_STEPS.
+  const fresh = (): number => (backend() as Partial<WasmBackend>).heapStats?.().freshBytes ?? 0;
+  const warmupStart = performance.now();
+  for (let i = 0; i < MAX_WARMUP_STEPS; i++) {
+    const before = fresh();
     step();
     await settleMemory();
     await yieldToEventLoop();
+    if (i + 1 >= WARMUP_STEPS && performance.now() - warmupStart >= WARMUP_MS && fresh() === before) break;
   }
   let busy = 0;
   for (let i = 0; i < steps; i++) {
