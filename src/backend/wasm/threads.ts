@@ -266,10 +266,9 @@ class Pool {
     for (const w of this.workers) w.terminate();
   }
 
-  /** Starts `workers` workers on the module `bytes` over `memory`; jobs name `names[i]`. */
-  static async start(workers: number, bytes: Uint8Array, memory: WebAssembly.Memory, names: string[],
+  /** Starts `workers` workers on the compiled worker `module` over `memory`; jobs name `names[i]`. */
+  static async start(workers: number, module: WebAssembly.Module, memory: WebAssembly.Memory, names: string[],
     fns: readonly Kernel[], factory: WorkerFactory): Promise<Pool> {
-    const module = await WebAssembly.compile(workerModuleBytes(bytes));
     const control = new SharedArrayBuffer(CONTROL_INTS * 4);
     const pool = new Pool(new Int32Array(control), [], fns);
     try {
@@ -296,6 +295,7 @@ class Pool {
  */
 export class WasmThreads {
   private pool: Pool | null = null;
+  private workerModule: Promise<WebAssembly.Module> | null = null;
   private readonly k: ParallelExports;
   /** The module's functions, in export order: jobs name them by index. */
   private readonly names: string[];
@@ -336,7 +336,13 @@ export class WasmThreads {
       this.chooser = new PathChooser();
       this.jobChooser = new PathChooser();
       if (n === 1 || !this.heap.shared || !canBlock()) return 1;
-      this.pool = await Pool.start(n - 1, this.bytes, this.heap.memory, this.names, this.fns, this.factory);
+      // One compiled module for every pool this backend starts: workers share its code, so the
+      // optimized code V8 tiers up to while a pool runs serves the next pool from its start.
+      this.workerModule ??= WebAssembly.compile(workerModuleBytes(this.bytes)).catch((err: unknown) => {
+        this.workerModule = null;
+        throw err;
+      });
+      this.pool = await Pool.start(n - 1, await this.workerModule, this.heap.memory, this.names, this.fns, this.factory);
       return n;
     });
     return this.pending;
