@@ -12,16 +12,15 @@ import type { WasmBackend } from './wasm/index.js';
  * a quarter of the step's time.
  *
  * `settleMemory()`, called between steps, asks for a full collection once the heap has handed
- * out enough since it last asked; the blocks then come back when the event loop next turns
- * (their finalizers), so call it before yielding. The heap grows until it holds the live
- * tensors plus one bar's worth of free blocks, and from then on steps take no fresh memory:
- * within one bar's worth of steps. The bar is SETTLE_BYTES, or more where
- * collecting is slow: a collection of t ms waits for t·SETTLE_BYTES_PER_MS bytes, so it costs
- * at most about a sixteenth of the faults it saves (about 0.5 ms per MB). A small JS heap
- * collects in about 6 ms (so about every 190 MB); the heap then keeps that much in free blocks
- * for the steps between. It can ask only where the engine lets it: in Node, by turning
- * on `--expose-gc` at run time and taking `gc` from a new context; in browsers it does nothing
- * and the collector keeps its own pace.
+ * out a bar's worth of memory since it last asked; the blocks then come back when the event
+ * loop next turns (their finalizers), so call it before yielding. The bar is SETTLE_BYTES, or
+ * more where collecting is slow: a collection of t ms waits for t·SETTLE_BYTES_PER_MS bytes, so
+ * it costs at most about a sixteenth of the faults it saves (about 0.5 ms per MB). A small JS
+ * heap collects in about 6 ms, so about every 190 MB. The heap grows over the first collections
+ * until it holds the live tensors plus a bar's worth of free blocks; from then on steps take no
+ * fresh memory. It can ask only where the engine lets it: in Node, by turning on `--expose-gc`
+ * at run time and taking `gc` from a new context; in browsers it does nothing and the collector
+ * keeps its own pace.
  */
 
 /** Least bytes allocated between two collections. */
