@@ -16,7 +16,7 @@ import { gateCount, savedWidth, stateCount } from '../src/backend/recurrence.js'
 import { loadWasmBackend, type WasmBackend } from '../src/backend/wasm/index.js';
 import { recurrenceParts } from '../src/backend/wasm/recurrence.js';
 import { planGemm, SPLIT_BATCH, SPLIT_COLUMNS } from '../src/backend/wasm/threads.js';
-import { runWorkload } from '../src/tasks/bench/workloads.js';
+import { median, runWorkload } from '../src/tasks/bench/workloads.js';
 import { Rng } from '../src/tensor/random.js';
 
 // Node 20 validates relaxed SIMD only behind this flag; set before any module is compiled.
@@ -117,11 +117,6 @@ function gflops(flops: number, run: () => void, minMs = 30, reps = 3): number {
     best = Math.min(best, (performance.now() - t) / calls);
   }
   return flops / best / 1e6;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 function splitName(s: Shape): string {

@@ -31,6 +31,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from '../src/tasks/bench/workloads.js';
 
 type Letter = 'A' | 'B' | 'C' | 'D';
 type System = 'seqlab' | 'tfjs-wasm' | 'tfjs-cpu' | 'pytorch';
@@ -179,11 +180,6 @@ const errors: string[] = [];
 log(`npm run bench: workloads ${workloads.join(',')}; systems ${active.join(', ')}; ${rounds} rounds of ${repeats} repeats; ` +
   `${pinCpu === null ? 'not pinned' : `pinned to CPU ${pinCpu}`}; load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')}`);
 if (skipped.pytorch && systems.includes('pytorch')) log(`PyTorch skipped: ${skipped.pytorch}`);
-function median(xs: readonly number[]): number {
-  const v = [...xs].sort((a, b) => a - b);
-  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-}
-
 for (const w of workloads) {
   results[w] = {};
   roundRates[w] = [];

@@ -18,7 +18,7 @@ import { setFlagsFromString } from 'node:v8';
 setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 const { backend } = await import('../../src/backend/index.js');
-const { runWorkload, WORKLOADS } = await import('../../src/tasks/bench/workloads.js');
+const { median, runWorkload, WORKLOADS } = await import('../../src/tasks/bench/workloads.js');
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -37,8 +37,6 @@ for (let r = 0; r < repeats; r++) {
   rates.push((await runWorkload(name, 1, size)).rate);
   await tick();
 }
-const sorted = [...rates].sort((a, b) => a - b);
-const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
 const b = backend() as { name: string; variant?: string; threads?: number;
   heapStats?: () => { heapAllocs: number; fallbackAllocs: number; memoryBytes: number } };
 function heapCounts(h?: { heapAllocs: number; fallbackAllocs: number; memoryBytes: number }): object | null {
@@ -46,7 +44,7 @@ function heapCounts(h?: { heapAllocs: number; fallbackAllocs: number; memoryByte
 }
 process.stdout.write(`${JSON.stringify({
   system: 'seqlab', workload: letter, name, unit: name === 'D_lstm_generate' ? 'chars_per_s' : 'tokens_per_s',
-  rate: median, repeats: rates, threads: b.threads ?? 1, backend: b.name, simd: b.variant ?? null,
+  rate: median(rates), repeats: rates, threads: b.threads ?? 1, backend: b.name, simd: b.variant ?? null,
   // runWorkload's own sizes (src/tasks/bench/workloads.ts): 3000·size characters, 3·size steps.
   steps_per_repeat: name === 'D_lstm_generate' ? Math.round(3000 * size) : Math.max(1, Math.round(3 * size)),
   heap: heapCounts(b.heapStats?.()),

@@ -103,9 +103,16 @@ function throughLinear(x: Float32Array, rows: number, layer: Linear, y?: Float32
   return linearRows(x, rows, layer.weight.data, outF, inF, layer.bias?.data ?? null, y);
 }
 
-/** Whether `versions` still matches the tensors' versions (tensors absent count as -1). */
+/** A tensor's version, −1 for an absent one: what a cache records of what it was made from. */
+const versionOf = (t: Tensor | null): number => t?.version ?? -1;
+
+function versionsOf(tensors: readonly (Tensor | null)[]): number[] {
+  return tensors.map(versionOf);
+}
+
+/** Whether `versions` (from versionsOf) still matches the tensors'. */
 function current(versions: readonly number[], tensors: readonly (Tensor | null)[]): boolean {
-  return versions.length === tensors.length && tensors.every((t, i) => versions[i] === (t?.version ?? -1));
+  return versions.length === tensors.length && tensors.every((t, i) => versions[i] === versionOf(t));
 }
 
 /** The embedding rows of `tokens` (checked) [n, E]; a free view of the weight for one token. */
@@ -131,7 +138,7 @@ function projectionBias(kind: CellKind, layer: StepLayer): Float32Array | null {
     const sum = backend().alloc(bIh.size);
     for (let i = 0; i < sum.length; i++) sum[i] = bIh.data[i] + bHh.data[i];
     layer.bias = sum;
-    layer.biasVersions = [bIh.version, bHh.version];
+    layer.biasVersions = versionsOf([bIh, bHh]);
   }
   return layer.bias;
 }
@@ -155,7 +162,7 @@ function tokenTable(model: LanguageModel, kind: CellKind, layer: StepLayer): Flo
     for (let v = 0; v < V; v++) {
       linearRows(emb.data.subarray(v * E, (v + 1) * E), 1, layer.wIh.data, GH, E, bias, table.subarray(v * GH, (v + 1) * GH));
     }
-    t = { table, versions: inputs.map((x) => x?.version ?? -1) };
+    t = { table, versions: versionsOf(inputs) };
     tableOf.set(model, t);
   }
   return t.table;

@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { expect } from 'vitest';
 import type { Backend, CellKind, RecurrenceGradArgs } from '../../src/backend/backend.js';
 import { gateCount, savedWidth, stateCount } from '../../src/backend/recurrence.js';
@@ -9,6 +10,24 @@ import { createWasmBackendSync, type SimdVariant, supportedSimdVariants, type Wa
 // Setting it at run time works for compilations that follow, which lets one test run cover
 // both builds.
 setFlagsFromString('--experimental-wasm-relaxed-simd');
+
+let gc: (() => void) | null = null;
+
+/**
+ * Collects (gc, with --expose-gc set at run time), then lets the event loop turn so the heap's
+ * FinalizationRegistry callbacks run, until `until()` holds; fails the test after 50 tries.
+ */
+export async function collect(w: WasmBackend, until: () => boolean): Promise<void> {
+  if (!gc) {
+    setFlagsFromString('--expose-gc');
+    gc = runInNewContext('gc') as () => void;
+  }
+  for (let i = 0; i < 50 && !until(); i++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  expect(until(), `collector did not free in time: ${JSON.stringify(w.heapStats())}`).toBe(true);
+}
 
 /** Every build this engine runs, each as a fresh backend with its own memory. */
 export const variants: SimdVariant[] = supportedSimdVariants();

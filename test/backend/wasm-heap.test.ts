@@ -1,10 +1,8 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { referenceBackend as reference } from '../../src/backend/reference.js';
 import { classBytes, sizeClass } from '../../src/backend/wasm/heap.js';
-import { createWasmBackendSync, type WasmBackend } from '../../src/backend/wasm/index.js';
-import { expectClose, Rng, uniform } from './helpers.js';
+import { createWasmBackendSync } from '../../src/backend/wasm/index.js';
+import { collect, expectClose, Rng, uniform } from './helpers.js';
 
 /**
  * The tensor heap: size classes, reuse after the collector frees a view, the plain-array
@@ -12,18 +10,6 @@ import { expectClose, Rng, uniform } from './helpers.js';
  * their block alive. Collection is forced with --expose-gc (set at run time) so these tests do
  * not wait on the collector's moods; correctness elsewhere never depends on it.
  */
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-/** Collects, then lets the event loop turn so FinalizationRegistry callbacks run. */
-async function collect(w: WasmBackend, until: () => boolean): Promise<void> {
-  for (let i = 0; i < 50 && !until(); i++) {
-    gc();
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  expect(until(), `collector did not free in time: ${JSON.stringify(w.heapStats())}`).toBe(true);
-}
 
 const MiB = 1024 * 1024;
 
