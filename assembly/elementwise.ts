@@ -5,8 +5,11 @@
 // same-shape, scalar and row-broadcast cases) runs vectorised, anything else runs scalar.
 import { loadOrSplat } from './simd';
 
-// Op codes, in the order of the JS side's BINARY_OPS table.
-export const ADD = 0, SUB = 1, MUL = 2, DIV = 3, POW = 4, MAX = 5, EQ = 6, GT = 7, LT = 8;
+// Op codes from src/backend/op-table.ts; every switch over them traps on any other code.
+import {
+  BINARY_ADD as ADD, BINARY_DIV as DIV, BINARY_EQ as EQ, BINARY_GT as GT, BINARY_LT as LT, BINARY_MAX as MAX,
+  BINARY_MUL as MUL, BINARY_POW as POW, BINARY_SUB as SUB,
+} from './ops.generated';
 
 /** Row counters for walking up to 32 axes. */
 const COUNTERS: usize = memory.data(128, 16);
@@ -20,7 +23,8 @@ const COUNTERS: usize = memory.data(128, 16);
     case MAX: return v128.bitselect(x, y, f32x4.ge(x, y));
     case EQ: return v128.and(f32x4.splat(1), f32x4.eq(x, y));
     case GT: return v128.and(f32x4.splat(1), f32x4.gt(x, y));
-    default: return v128.and(f32x4.splat(1), f32x4.lt(x, y));
+    case LT: return v128.and(f32x4.splat(1), f32x4.lt(x, y));
+    default: return unreachable(); // POW never runs vectorised (binRow)
   }
 }
 
@@ -35,7 +39,8 @@ const COUNTERS: usize = memory.data(128, 16);
     case MAX: return x >= y ? x : y;
     case EQ: return x == y ? 1 : 0;
     case GT: return x > y ? 1 : 0;
-    default: return x < y ? 1 : 0;
+    case LT: return x < y ? 1 : 0;
+    default: return unreachable();
   }
 }
 
@@ -74,7 +79,8 @@ export function binary(op: i32, a: usize, b: usize, out: usize, rank: i32, meta:
     case MAX: binaryWalk(MAX, a, b, out, rank, meta); break;
     case EQ: binaryWalk(EQ, a, b, out, rank, meta); break;
     case GT: binaryWalk(GT, a, b, out, rank, meta); break;
-    default: binaryWalk(LT, a, b, out, rank, meta);
+    case LT: binaryWalk(LT, a, b, out, rank, meta); break;
+    default: unreachable();
   }
 }
 

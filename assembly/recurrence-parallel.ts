@@ -21,10 +21,8 @@
 // the JS side (src/backend/wasm/kernels.ts) checks this and calls recurrence.ts otherwise.
 import { packARows, packBColumns, packedABytes, packedBBytes, packedBlock } from './gemm';
 import { barrier } from './parallel';
-import {
-  addInto, align, backwardRow, floats, forwardRow, gateCount, GRU, live, LSTM, RNN_RELU, RNN_TANH, savedWidth,
-  stateCount,
-} from './recurrence';
+import { CELL_GRU as GRU, CELL_LSTM as LSTM, CELL_RNN_RELU as RNN_RELU, CELL_RNN_TANH as RNN_TANH } from './ops.generated';
+import { addInto, align, backwardRow, floats, forwardRow, gateCount, live, savedWidth, stateCount } from './recurrence';
 
 /** The barrier word (two i32, zeroed by the caller) at the start of the scratch, on its own line. */
 const BARRIER_BYTES: usize = 64;
@@ -127,7 +125,8 @@ export function recurrenceForwardPart(kind: i32, batch: i32, steps: i32, hidden:
     case LSTM: forwardPart(LSTM, batch, steps, hidden, xProj, wHh, bHh, h0, c0, lengths, reverse, out, states, saved, scratch, part, parts); break;
     case GRU: forwardPart(GRU, batch, steps, hidden, xProj, wHh, bHh, h0, c0, lengths, reverse, out, states, saved, scratch, part, parts); break;
     case RNN_RELU: forwardPart(RNN_RELU, batch, steps, hidden, xProj, wHh, bHh, h0, c0, lengths, reverse, out, states, saved, scratch, part, parts); break;
-    default: forwardPart(RNN_TANH, batch, steps, hidden, xProj, wHh, bHh, h0, c0, lengths, reverse, out, states, saved, scratch, part, parts);
+    case RNN_TANH: forwardPart(RNN_TANH, batch, steps, hidden, xProj, wHh, bHh, h0, c0, lengths, reverse, out, states, saved, scratch, part, parts); break;
+    default: unreachable();
   }
 }
 
@@ -224,6 +223,7 @@ export function recurrenceBackwardPart(kind: i32, batch: i32, steps: i32, hidden
     case LSTM: backwardPart(LSTM, batch, steps, hidden, wHh, h0, c0, lengths, reverse, states, saved, dOut, dhN, dcN, dxProj, dwHh, dbHh, dh0, dc0, scratch, part, parts); break;
     case GRU: backwardPart(GRU, batch, steps, hidden, wHh, h0, c0, lengths, reverse, states, saved, dOut, dhN, dcN, dxProj, dwHh, dbHh, dh0, dc0, scratch, part, parts); break;
     case RNN_RELU: backwardPart(RNN_RELU, batch, steps, hidden, wHh, h0, c0, lengths, reverse, states, saved, dOut, dhN, dcN, dxProj, dwHh, dbHh, dh0, dc0, scratch, part, parts); break;
-    default: backwardPart(RNN_TANH, batch, steps, hidden, wHh, h0, c0, lengths, reverse, states, saved, dOut, dhN, dcN, dxProj, dwHh, dbHh, dh0, dc0, scratch, part, parts);
+    case RNN_TANH: backwardPart(RNN_TANH, batch, steps, hidden, wHh, h0, c0, lengths, reverse, states, saved, dOut, dhN, dcN, dxProj, dwHh, dbHh, dh0, dc0, scratch, part, parts); break;
+    default: unreachable();
   }
 }

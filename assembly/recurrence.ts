@@ -13,8 +13,8 @@ import {
 } from './gemm';
 import { expDomain, sigmoidv, tanhv } from './vmath';
 
-// Cell kinds, in the order of the JS side's table.
-export const RNN_TANH = 0, RNN_RELU = 1, GRU = 2, LSTM = 3;
+// Cell kinds from src/backend/op-table.ts; the dispatching switches trap on any other code.
+import { CELL_GRU as GRU, CELL_LSTM as LSTM, CELL_RNN_RELU as RNN_RELU, CELL_RNN_TANH as RNN_TANH } from './ops.generated';
 
 @inline export function gateCount(kind: i32): i32 {
   return kind == LSTM ? 4 : kind == GRU ? 3 : 1;
@@ -281,7 +281,8 @@ export function recurrenceForward(kind: i32, batch: i32, steps: i32, hidden: i32
     case LSTM: forwardKind(LSTM, batch, steps, hidden, xProj, wHh, bHh, h0, c0, lengths, reverse, out, states, saved, scratch, packed); break;
     case GRU: forwardKind(GRU, batch, steps, hidden, xProj, wHh, bHh, h0, c0, lengths, reverse, out, states, saved, scratch, packed); break;
     case RNN_RELU: forwardKind(RNN_RELU, batch, steps, hidden, xProj, wHh, bHh, h0, c0, lengths, reverse, out, states, saved, scratch, packed); break;
-    default: forwardKind(RNN_TANH, batch, steps, hidden, xProj, wHh, bHh, h0, c0, lengths, reverse, out, states, saved, scratch, packed);
+    case RNN_TANH: forwardKind(RNN_TANH, batch, steps, hidden, xProj, wHh, bHh, h0, c0, lengths, reverse, out, states, saved, scratch, packed); break;
+    default: unreachable();
   }
 }
 
@@ -456,6 +457,7 @@ export function recurrenceBackward(kind: i32, batch: i32, steps: i32, hidden: i3
     case LSTM: backwardKind(LSTM, batch, steps, hidden, wHh, h0, c0, lengths, reverse, states, saved, dOut, dhN, dcN, dxProj, dwHh, dbHh, dh0, dc0, scratch); break;
     case GRU: backwardKind(GRU, batch, steps, hidden, wHh, h0, c0, lengths, reverse, states, saved, dOut, dhN, dcN, dxProj, dwHh, dbHh, dh0, dc0, scratch); break;
     case RNN_RELU: backwardKind(RNN_RELU, batch, steps, hidden, wHh, h0, c0, lengths, reverse, states, saved, dOut, dhN, dcN, dxProj, dwHh, dbHh, dh0, dc0, scratch); break;
-    default: backwardKind(RNN_TANH, batch, steps, hidden, wHh, h0, c0, lengths, reverse, states, saved, dOut, dhN, dcN, dxProj, dwHh, dbHh, dh0, dc0, scratch);
+    case RNN_TANH: backwardKind(RNN_TANH, batch, steps, hidden, wHh, h0, c0, lengths, reverse, states, saved, dOut, dhN, dcN, dxProj, dwHh, dbHh, dh0, dc0, scratch); break;
+    default: unreachable();
   }
 }

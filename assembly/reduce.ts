@@ -2,7 +2,8 @@
 // gatherRows (embedding lookup and its scatter-add gradient) and 1-D im2col / col2im.
 import { hsum } from './simd';
 
-export const SUM = 0, MAX = 1;
+// Op codes from src/backend/op-table.ts.
+import { REDUCE_MAX as MAX, REDUCE_SUM as SUM } from './ops.generated';
 
 @inline function promoteHigh(v: v128): v128 {
   return f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
@@ -109,6 +110,7 @@ function reduceColumns(op: i32, x: usize, n: i32, inner: i32, out: usize): void 
 
 /** Reduces the middle axis of x viewed as [outer, n, inner] into out [outer, inner]. */
 export function reduce(op: i32, x: usize, outer: i32, n: i32, inner: i32, out: usize): void {
+  if (op != SUM && op != MAX) unreachable(); // below, every op but SUM runs as MAX
   const block = <usize>n * <usize>inner << 2;
   for (let o = 0; o < outer; o++) {
     const xo = x + <usize>o * block;

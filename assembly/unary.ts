@@ -3,8 +3,12 @@
 import { expDomain, expv, logDomain, logv, notNaN, onePlusErfv, sigmoidv, tanhv, within } from './vmath';
 import { madd } from './simd';
 
-// Op codes, in the order of the JS side's UNARY_OPS table.
-export const NEG = 0, EXP = 1, LOG = 2, TANH = 3, SIGMOID = 4, RELU = 5, GELU = 6, GELU_TANH = 7, SQRT = 8, ABS = 9;
+// Op codes from src/backend/op-table.ts. Every switch over them traps on any other code, so an
+// op added to the table and not here fails its test instead of computing something else.
+import {
+  UNARY_ABS as ABS, UNARY_EXP as EXP, UNARY_GELU as GELU, UNARY_GELU_TANH as GELU_TANH, UNARY_LOG as LOG,
+  UNARY_NEG as NEG, UNARY_RELU as RELU, UNARY_SIGMOID as SIGMOID, UNARY_SQRT as SQRT, UNARY_TANH as TANH,
+} from './ops.generated';
 
 const SQRT_2_OVER_PI: f64 = 0.7978845608028654;
 const INV_SQRT_2PI: f64 = 0.3989422804014327;
@@ -36,7 +40,8 @@ function scalarForward(op: i32, x: f64): f64 {
     case GELU: return 0.5 * x * (1 + erf(x / SQRT2));
     case GELU_TANH: return 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
     case SQRT: return sqrt<f64>(x);
-    default: return abs<f64>(x);
+    case ABS: return abs<f64>(x);
+    default: return unreachable();
   }
 }
 
@@ -54,7 +59,8 @@ function scalarDerivative(op: i32, x: f64, y: f64): f64 {
       return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x);
     }
     case SQRT: return 0.5 / y;
-    default: return x > 0 ? 1 : x < 0 ? -1 : 0;
+    case ABS: return x > 0 ? 1 : x < 0 ? -1 : 0;
+    default: return unreachable();
   }
 }
 
@@ -71,7 +77,8 @@ function scalarDerivative(op: i32, x: f64, y: f64): f64 {
     case TANH: return notNaN(x);
     case GELU: return within(x, 13);
     case GELU_TANH: return within(x, 9);
-    default: return true;
+    case NEG: case RELU: case SQRT: case ABS: return true;
+    default: return unreachable();
   }
 }
 
@@ -86,7 +93,8 @@ function scalarDerivative(op: i32, x: f64, y: f64): f64 {
     case GELU: return f32x4.mul(f32x4.mul(x, c(0.5)), onePlusErfv(x));
     case GELU_TANH: return f32x4.mul(x, sigmoidv(twoU(x)));
     case SQRT: return f32x4.sqrt(x);
-    default: return f32x4.abs(x);
+    case ABS: return f32x4.abs(x);
+    default: return unreachable();
   }
 }
 
@@ -117,10 +125,11 @@ function scalarDerivative(op: i32, x: f64, y: f64): f64 {
       return madd(f32x4.mul(s, f32x4.sub(c(1), s)), k, s);
     }
     case SQRT: return f32x4.div(c(0.5), y);
-    default: {
+    case ABS: {
       const pos = v128.and(c(1), f32x4.gt(x, c(0)));
       return v128.or(pos, v128.and(c(-1), f32x4.lt(x, c(0))));
     }
+    default: return unreachable();
   }
 }
 
@@ -176,7 +185,8 @@ export function unary(op: i32, x: usize, out: usize, n: i32): void {
     case GELU: unaryLoop(GELU, x, out, n); break;
     case GELU_TANH: unaryLoop(GELU_TANH, x, out, n); break;
     case SQRT: unaryLoop(SQRT, x, out, n); break;
-    default: unaryLoop(ABS, x, out, n);
+    case ABS: unaryLoop(ABS, x, out, n); break;
+    default: unreachable();
   }
 }
 
@@ -192,6 +202,7 @@ export function unaryGrad(op: i32, x: usize, y: usize, g: usize, out: usize, n: 
     case GELU: gradLoop(GELU, x, y, g, out, n); break;
     case GELU_TANH: gradLoop(GELU_TANH, x, y, g, out, n); break;
     case SQRT: gradLoop(SQRT, x, y, g, out, n); break;
-    default: gradLoop(ABS, x, y, g, out, n);
+    case ABS: gradLoop(ABS, x, y, g, out, n); break;
+    default: unreachable();
   }
 }

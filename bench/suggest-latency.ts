@@ -3,19 +3,19 @@
  *
  *   npx tsx bench/suggest-latency.ts MODEL_DIR [CALLS]
  */
-import { loadLmDir } from '../src/cli/load-lm.js';
-import { suggestWords } from '../src/tasks/lm/suggest.js';
+import { FileStore } from '../src/store/file-store.js';
+import { loadCheckpoint } from '../src/tasks/registry.js';
 
 const [dir, callsArg] = process.argv.slice(2);
 const calls = Number(callsArg ?? 200);
-const lm = loadLmDir(dir, 'bench');
+const lm = loadCheckpoint(new FileStore(dir), 'suggest');
 const prompts = ['to be or not to ', 'What is thy na', 'My lord, I ', 'KING RICHARD', 'Now is the winter of our disc',
   'Good morrow, ', 'O Romeo, Romeo! wherefore art thou ', 'I pray you, sir, ', 'And so ', 'Thou art a '];
-for (let i = 0; i < 20; i++) suggestWords(lm.predictor, lm.tokenizer, prompts[i % prompts.length], { k: 3 });
+for (let i = 0; i < 20; i++) lm.suggest!(prompts[i % prompts.length], 3);
 const times: number[] = [];
 for (let i = 0; i < calls; i++) {
   const t0 = performance.now();
-  suggestWords(lm.predictor, lm.tokenizer, prompts[i % prompts.length], { k: 3 });
+  lm.suggest!(prompts[i % prompts.length], 3);
   times.push(performance.now() - t0);
 }
 times.sort((a, b) => a - b);

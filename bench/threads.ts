@@ -11,6 +11,7 @@
  * chunks, or the hidden units of a recurrent layer; "-" means it stays on the calling thread.
  */
 import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { CellKind, GemmArgs, RecurrenceGradArgs } from '../src/backend/backend.js';
 import { gateCount, savedWidth, stateCount } from '../src/backend/recurrence.js';
 import { loadWasmBackend, type WasmBackend } from '../src/backend/wasm/index.js';
@@ -21,6 +22,10 @@ import { Rng } from '../src/tensor/random.js';
 
 // Node 20 validates relaxed SIMD only behind this flag; set before any module is compiled.
 setFlagsFromString('--experimental-wasm-relaxed-simd');
+// As bin/seqlab.js does: runWorkload's steps end with afterStep, which collects through
+// globalThis.gc (backend/settle.ts).
+setFlagsFromString('--expose-gc');
+globalThis.gc ??= runInNewContext('gc') as NodeJS.GCFunction;
 
 interface Shape {
   name: string;

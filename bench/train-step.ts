@@ -17,7 +17,8 @@ import { setFlagsFromString } from 'node:v8';
 import type { Backend } from '../src/backend/backend.js';
 import { referenceBackend, withBackend } from '../src/backend/index.js';
 import { createWasmBackendSync, type WasmBackend } from '../src/backend/wasm/index.js';
-import { LanguageModel, type LmConfig, type LmState, defaultLmConfig } from '../src/models/lm.js';
+import { buildCausalLm } from '../src/models/causal-lm.js';
+import { defaultLmConfig, type LmConfig } from '../src/models/lm-config.js';
 import { crossEntropy } from '../src/nn/functional.js';
 import { backward, noGrad } from '../src/tensor/autograd.js';
 import { Rng } from '../src/tensor/random.js';
@@ -44,7 +45,7 @@ const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 /** Tokens per second over `steps` steps after one warm-up step. */
 async function tokensPerSecond(backend: Backend, config: LmConfig, n: number): Promise<number> {
   const rng = new Rng(1);
-  const model = withBackend(backend, () => new LanguageModel(config, rng));
+  const model = withBackend(backend, () => buildCausalLm(config, rng));
   const optimizer = new Adam(model, { lr: 1e-3 });
   const ids = Int32Array.from({ length: BATCH * (TIME + 1) }, () => rng.int(VOCAB));
   const inputs = Array.from({ length: BATCH * TIME }, (_, i) => ids[Math.floor(i / TIME) * (TIME + 1) + (i % TIME)]);
@@ -70,8 +71,8 @@ async function tokensPerSecond(backend: Backend, config: LmConfig, n: number): P
  * carry the LSTM state, after a warm-up, yielding every 100 steps as a server would.
  */
 async function charsPerSecond(backend: Backend, config: LmConfig, chars: number): Promise<number> {
-  const model = withBackend(backend, () => new LanguageModel(config, new Rng(1)).eval());
-  let state: LmState = {};
+  const model = withBackend(backend, () => buildCausalLm(config, new Rng(1)).eval());
+  let state: unknown;
   let token = 1;
   const step = (): void => withBackend(backend, () => noGrad(() => {
     state = model.forward([token], 1, 1, state).state;

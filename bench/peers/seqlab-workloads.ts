@@ -13,9 +13,13 @@
  * plain arrays, over the whole process.
  */
 import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
-// As bin/seqlab.js does: Node 20 validates relaxed SIMD only behind this flag.
+// As bin/seqlab.js does: Node 20 validates relaxed SIMD only behind this flag, and
+// runWorkload's steps end with afterStep, which collects through globalThis.gc (backend/settle.ts).
 setFlagsFromString('--experimental-wasm-relaxed-simd');
+setFlagsFromString('--expose-gc');
+globalThis.gc ??= runInNewContext('gc') as NodeJS.GCFunction;
 
 const { backend } = await import('../../src/backend/index.js');
 const { median, runWorkload, WORKLOADS } = await import('../../src/tasks/bench/workloads.js');

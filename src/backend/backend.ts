@@ -7,16 +7,14 @@
  * tensors and never call back into JavaScript per element.
  */
 import type { AttentionArgs, AttentionGradArgs } from './attention.js';
+import type { BinaryOp, ReduceOp, UnaryOp } from './op-table.js';
 import type { RecurrenceArgs, RecurrenceGradArgs } from './recurrence.js';
 
 export type { AttentionArgs, AttentionCall, AttentionGradArgs, HeadLayout } from './attention.js';
 export type { CellKind, RecurrenceArgs, RecurrenceGradArgs } from './recurrence.js';
 
-export type UnaryOp = 'neg' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu' | 'gelu' | 'gelu_tanh' | 'sqrt' | 'abs';
-
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'eq' | 'gt' | 'lt';
-
-export type ReduceOp = 'sum' | 'max';
+// The op names, and the codes the wasm kernels take, are listed once in op-table.ts.
+export type { BinaryOp, ReduceOp, UnaryOp } from './op-table.js';
 
 /**
  * One (possibly batched) matrix product, C[b] = op(A[b]) · op(B[b]) (+ C[b] when `accumulate`).
@@ -144,6 +142,13 @@ export interface Backend {
 
   /** One Adam / AdamW update of p in place, with m and v (see `AdamStep`), in float64 per element. */
   adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, step: AdamStep): void;
+
+  /**
+   * Called by training loops between steps, once a step's tensors are unreachable: a backend
+   * whose memory the garbage collector would hand back late reclaims it here (the wasm heap:
+   * settle.ts). Resolves after asking; yield to the event loop after it, as finalizers run then.
+   */
+  afterStep(): Promise<void>;
 }
 
 /**

@@ -9,8 +9,9 @@
  * cells of src/nn/cells.ts with the differentiable ops, which a test asserts.
  */
 import type { GemmArgs } from './backend.js';
+import type { CellKind } from './op-table.js';
 
-export type CellKind = 'rnn_tanh' | 'rnn_relu' | 'gru' | 'lstm';
+export type { CellKind } from './op-table.js';
 
 /** Gates per cell: G, so the projections are G·H wide. */
 export function gateCount(kind: CellKind): number {

@@ -28,6 +28,7 @@ export const referenceBackend: Backend = {
   layerNorm,
   layerNormGrad,
   adamStep,
+  afterStep: async () => {}, // plain arrays: the collector's own pace is right for them
 };
 
 function gemm(p: GemmArgs): void {
@@ -78,7 +79,10 @@ export function erf(x: number): number {
   return x >= 0 ? 1 - erfc : erfc - 1;
 }
 
-/** Forward and derivative of each unary op, side by side. */
+/**
+ * Forward and derivative of each unary op, side by side. No `default:`: with the op list in
+ * op-table.ts, an op without its case here fails the type check (a missing return).
+ */
 function unaryScalar(op: UnaryOp, x: number): number {
   switch (op) {
     case 'neg': return -x;

@@ -3,10 +3,12 @@
  * Results go to stdout; progress and logs to stderr.
  */
 import { Command } from 'commander';
-import { registerGenerate, registerEval, registerSuggest } from './commands/lm-use.js';
+import { registerEval } from './commands/eval.js';
+import { registerGenerate } from './commands/generate.js';
+import { registerSuggest } from './commands/suggest.js';
 import { registerTrain } from './commands/train.js';
 import { registerBench } from './commands/bench.js';
-import { SEQLAB_VERSION } from './checkpoint-dir.js';
+import { SEQLAB_VERSION } from '../store/checkpoint.js';
 import { debugRequested, reportError } from './run.js';
 
 export function buildProgram(): Command {

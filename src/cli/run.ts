@@ -4,7 +4,10 @@
  */
 import { CommanderError } from 'commander';
 import { backend, setThreads } from '../backend/index.js';
+import { ConfigError } from '../config/resolve.js';
 import { SeqlabError } from '../errors.js';
+import { FileStore } from '../store/file-store.js';
+import { asFlagError } from './flags.js';
 
 /** A mistake in how the command was called (a bad flag value, a missing option). */
 export class UsageError extends SeqlabError {}
@@ -22,6 +25,7 @@ export function reportError(err: unknown, debug: boolean): number {
     process.stderr.write(`seqlab: error: ${message}\n`);
     return 2;
   }
+  if (err instanceof ConfigError) return reportError(asFlagError(err), debug);
   if (err instanceof SeqlabError) {
     process.stderr.write(`seqlab: error: ${err.message.split('\n')[0]}\n`);
     if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
@@ -59,4 +63,9 @@ export async function useThreads(flag: string | undefined): Promise<number> {
   const n = numberFlag('--threads', flag, { integer: true, min: 1, max: 64 }) ?? 1;
   if (n === 1 || backend().name !== 'wasm') return 1;
   return setThreads(n);
+}
+
+/** The checkpoint folder a command reads or writes. */
+export function folder(dir: string): FileStore {
+  return new FileStore(dir);
 }

@@ -1,5 +1,5 @@
 import { SeqlabError } from '../errors.js';
-import { countByFrequency, type Tokenizer, type TokenizerJson, UNK, Vocab, wordPieces } from './tokenizer.js';
+import { countByFrequency, SPECIALS, type Tokenizer, type TokenizerJson, Vocab, wordPieces } from './tokenizer.js';
 
 export interface BpeConfig {
   /** Target vocabulary size: base characters + merges + `<unk>`. */
@@ -32,7 +32,7 @@ export class BpeTokenizer implements Tokenizer {
     const vocabSize = config.vocabSize ?? defaultBpeConfig.vocabSize;
     const words = countByFrequency(wordPieces(text)).map(([w, n]) => ({ symbols: Array.from(w), count: n }));
     const alphabet = [...new Set(words.flatMap((w) => w.symbols))].sort();
-    const tokens = [UNK, ...alphabet];
+    const tokens = [...SPECIALS, ...alphabet.filter((a) => !SPECIALS.includes(a))];
     const merges: [string, string][] = [];
     while (tokens.length < vocabSize) {
       const best = mostFrequentPair(words);
@@ -77,7 +77,7 @@ export class BpeTokenizer implements Tokenizer {
   }
 
   decode(ids: readonly number[]): string {
-    return ids.map((i) => this.vocab.token(i)).join('');
+    return ids.map((i) => this.vocab.text(i)).join('');
   }
 
   token(id: number): string {

@@ -1,8 +1,8 @@
-import { type Tokenizer, type TokenizerJson, UNK, Vocab } from './tokenizer.js';
+import { type Tokenizer, type TokenizerJson, Vocab } from './tokenizer.js';
 
 /**
- * One token per Unicode code point. The vocabulary is `<unk>` then every code point of the
- * training text, sorted, so the same corpus always gives the same ids.
+ * One token per Unicode code point. The vocabulary is the reserved tokens then every code point
+ * of the training text, sorted, so the same corpus always gives the same ids.
  */
 export class CharTokenizer implements Tokenizer {
   readonly kind = 'char' as const;
@@ -11,7 +11,7 @@ export class CharTokenizer implements Tokenizer {
 
   static fromText(text: string): CharTokenizer {
     const chars = [...new Set(Array.from(text))].sort();
-    return new CharTokenizer(new Vocab([UNK, ...chars.filter((c) => c !== UNK)]));
+    return new CharTokenizer(Vocab.withSpecials(chars));
   }
 
   get vocabSize(): number {
@@ -23,7 +23,7 @@ export class CharTokenizer implements Tokenizer {
   }
 
   decode(ids: readonly number[]): string {
-    return ids.map((i) => this.vocab.token(i)).join('');
+    return ids.map((i) => this.vocab.text(i)).join('');
   }
 
   token(id: number): string {

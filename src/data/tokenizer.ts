@@ -4,13 +4,15 @@ import { SeqlabError } from '../errors.js';
 export type TokenizerKind = 'char' | 'word' | 'bpe';
 
 /**
- * Text ↔ token ids. Id 0 is always `<unk>` (text outside the vocabulary). For text inside the
+ * Text ↔ token ids. Id 0 is always `<unk>` (text outside the vocabulary); vocabularies built now
+ * reserve `<pad>`, `<bos>` and `<eos>` at 1, 2 and 3 (see `SPECIALS`). For text inside the
  * vocabulary `decode(encode(text)) === text` exactly: no lower-casing and no Unicode
  * normalisation, so what a person typed comes back unchanged.
  */
 export interface Tokenizer {
   readonly kind: TokenizerKind;
   readonly vocabSize: number;
+  readonly vocab: Vocab;
   encode(text: string): number[];
   decode(ids: readonly number[]): string;
   /** The token string of one id. */
@@ -27,19 +29,57 @@ export interface TokenizerJson {
 }
 
 export const UNK = '<unk>';
+export const PAD = '<pad>';
+export const BOS = '<bos>';
+export const EOS = '<eos>';
+/** The reserved tokens, at ids 0-3 of every vocabulary built now: unknown text, padding, start and end. */
+export const SPECIALS: readonly string[] = [UNK, PAD, BOS, EOS];
 
 /**
- * A vocabulary: token string ↔ id, `<unk>` at 0. Built once from the training data, then fixed.
+ * A vocabulary: token string ↔ id, `<unk>` at 0, then `<pad>`, `<bos>`, `<eos>`. Built once from
+ * the training data, then fixed. A vocabulary saved before the reservation (only `<unk>`) still
+ * loads: its `pad`, `bos` and `eos` are then null.
  */
 export class Vocab {
   readonly tokens: string[];
   private readonly index: Map<string, number>;
+  /** Ids of the reserved tokens this vocabulary has. */
+  readonly specialIds: readonly number[];
 
   constructor(tokens: readonly string[]) {
     if (tokens[0] !== UNK) throw new SeqlabError(`vocabulary: the first token must be ${UNK}`);
     this.tokens = [...tokens];
     this.index = new Map(this.tokens.map((t, i) => [t, i]));
     if (this.index.size !== this.tokens.length) throw new SeqlabError('vocabulary: duplicate tokens');
+    this.specialIds = SPECIALS.map((t) => this.index.get(t)).filter((i): i is number => i !== undefined);
+  }
+
+  /** A new vocabulary: the reserved tokens, then `tokens` in order (any reserved among them dropped). */
+  static withSpecials(tokens: Iterable<string>): Vocab {
+    return new Vocab([...SPECIALS, ...[...tokens].filter((t) => !SPECIALS.includes(t))]);
+  }
+
+  get pad(): number | null {
+    return this.index.get(PAD) ?? null;
+  }
+
+  get bos(): number | null {
+    return this.index.get(BOS) ?? null;
+  }
+
+  get eos(): number | null {
+    return this.index.get(EOS) ?? null;
+  }
+
+  /** Whether `id` is a reserved token (never a piece of text a model should write). */
+  isSpecial(id: number): boolean {
+    return this.specialIds.includes(id);
+  }
+
+  /** The text of one id when decoding: padding and sentence marks write nothing. */
+  text(id: number): string {
+    const t = this.token(id);
+    return t === PAD || t === BOS || t === EOS ? '' : t;
   }
 
   get size(): number {

@@ -1,4 +1,4 @@
-import { countByFrequency, type Tokenizer, type TokenizerJson, UNK, Vocab, wordPieces } from './tokenizer.js';
+import { countByFrequency, SPECIALS, type Tokenizer, type TokenizerJson, Vocab, wordPieces } from './tokenizer.js';
 
 export interface WordTokenizerConfig {
   /** Words seen fewer times than this become `<unk>`. */
@@ -22,10 +22,10 @@ export class WordTokenizer implements Tokenizer {
     const minCount = config.minCount ?? defaultWordTokenizerConfig.minCount;
     const maxVocab = config.maxVocab ?? defaultWordTokenizerConfig.maxVocab;
     const kept = countByFrequency(wordPieces(text))
-      .filter(([w, n]) => n >= minCount && w !== UNK)
-      .slice(0, Math.max(0, maxVocab - 1))
+      .filter(([w, n]) => n >= minCount && !SPECIALS.includes(w))
+      .slice(0, Math.max(0, maxVocab - SPECIALS.length))
       .map(([w]) => w);
-    return new WordTokenizer(new Vocab([UNK, ...kept]));
+    return new WordTokenizer(Vocab.withSpecials(kept));
   }
 
   get vocabSize(): number {
@@ -37,7 +37,7 @@ export class WordTokenizer implements Tokenizer {
   }
 
   decode(ids: readonly number[]): string {
-    return ids.map((i) => this.vocab.token(i)).join('');
+    return ids.map((i) => this.vocab.text(i)).join('');
   }
 
   token(id: number): string {

@@ -1,5 +1,5 @@
 /**
- * One token per sequence through a recurrent `LanguageModel`, for generation and suggestions:
+ * One token per sequence through a `RecurrentLm`, for generation and suggestions:
  * the same numbers as `model.forward(tokens, n, 1, state)` in inference (a test holds them
  * equal), computed straight on the backend's kernels. Per layer it costs one bias copy, one
  * GEMV (GEMM for n > 1) for x·W_ihᵀ and one recurrence kernel call (h·W_hhᵀ and the gate maths);
@@ -11,7 +11,7 @@
  * GEMV, so the same numbers) and looked up: a char model's step then skips that product. The
  * table is made again when the embedding, W_ih or a bias changes (their versions).
  *
- *   tokens [n] → logits [n, V], and the state h (and c for the LSTM) [L, n, H] after the token.
+ *   tokens [n] → logits [n, C] (C classes; the vocabulary V for a language model), and the state h (and c for the LSTM) [L, n, H] after the token.
  */
 import { backend, type CellKind } from '../backend/index.js';
 import { stateCount } from '../backend/recurrence.js';
@@ -20,7 +20,9 @@ import type { Linear } from '../nn/layers.js';
 import { linearRows } from '../ops/linear.js';
 import type { Gru, Lstm, Rnn } from '../nn/recurrent.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { LanguageModel, LmState } from './lm.js';
+import type { StepOptions } from './causal-lm.js';
+import { outputClasses } from './lm-config.js';
+import type { RecurrentLm, RecurrentState } from './recurrent-lm.js';
 
 /** One layer's parameters, in PyTorch's layout. */
 interface StepLayer {
@@ -42,24 +44,13 @@ interface TokenTable {
 /** Largest token table kept, in floats (16 MiB): a char model's is a few hundred KiB. */
 export const TOKEN_TABLE_LIMIT = 1 << 22;
 
-/** Options of `recurrentStep`. */
-export interface StepOptions {
-  /**
-   * The caller gives `state` up: the new state is written into its arrays, and the logits come
-   * in an array the model reuses from call to call (read them before the next step). Nothing is
-   * allocated per token, which keeps a long generation loop fast (fresh memory costs page faults
-   * until the event loop turns and frees the old blocks).
-   */
-  reuse?: boolean;
-}
-
 /** Buffers reused from call to call at one batch size (nothing returned lives in them). */
 interface StepScratch {
   n: number;
   xProj: Float32Array[]; // per layer [n, G·H]
   out: Float32Array[]; // per layer [n, H]
   states: Float32Array; // [n, S·H]
-  logits: Float32Array | null; // [n, V], for `reuse`
+  logits: Float32Array | null; // [n, C], for `reuse`
 }
 
 const scratchOf = new WeakMap<Rnn | Gru | Lstm, StepScratch>();
@@ -116,7 +107,7 @@ function current(versions: readonly number[], tensors: readonly (Tensor | null)[
 }
 
 /** The embedding rows of `tokens` (checked) [n, E]; a free view of the weight for one token. */
-function embedRows(model: LanguageModel, tokens: readonly number[]): Float32Array {
+function embedRows(model: RecurrentLm, tokens: readonly number[]): Float32Array {
   const E = model.config.embedDim;
   const w = model.embedding.weight.data;
   if (tokens.length === 1) return w.subarray(tokens[0] * E, (tokens[0] + 1) * E);
@@ -143,13 +134,13 @@ function projectionBias(kind: CellKind, layer: StepLayer): Float32Array | null {
   return layer.bias;
 }
 
-const tableOf = new WeakMap<LanguageModel, TokenTable>();
+const tableOf = new WeakMap<RecurrentLm, TokenTable>();
 
 /**
  * Layer 0's x·W_ihᵀ + b for every token [V, G·H], each row by the batch-1 GEMV the step would
  * run; null when the table would pass TOKEN_TABLE_LIMIT.
  */
-function tokenTable(model: LanguageModel, kind: CellKind, layer: StepLayer): Float32Array | null {
+function tokenTable(model: RecurrentLm, kind: CellKind, layer: StepLayer): Float32Array | null {
   const { vocabSize: V, embedDim: E } = model.config;
   const GH = layer.wIh.shape[0];
   if (V * GH > TOKEN_TABLE_LIMIT) return null;
@@ -169,10 +160,9 @@ function tokenTable(model: LanguageModel, kind: CellKind, layer: StepLayer): Flo
 }
 
 /** See the file comment. `state` holds h (and c) [L, n, H], or nothing for a fresh start. */
-export function recurrentStep(model: LanguageModel, tokens: readonly number[], state: LmState = {},
-  options: StepOptions = {}): { logits: Tensor; state: LmState } {
+export function recurrentStep(model: RecurrentLm, tokens: readonly number[], state: RecurrentState = {},
+  options: StepOptions = {}): { logits: Tensor; state: RecurrentState } {
   const rnn = model.rnn;
-  if (!rnn) throw new SeqlabError(`lm: recurrentStep needs a recurrent model, not ${model.config.arch}`);
   const n = tokens.length;
   const kind = rnn.kind;
   const H = rnn.config.hiddenSize;
@@ -222,13 +212,14 @@ export function recurrentStep(model: LanguageModel, tokens: readonly number[], s
     x = out;
   });
   const top = model.proj ? throughLinear(x, n, model.proj) : x;
-  const into = reuse ? (scratch.logits ??= backend().alloc(n * V)) : undefined;
+  const C = outputClasses(model.config);
+  const into = reuse ? (scratch.logits ??= backend().alloc(n * C)) : undefined;
   // Untied: the head; tied: the embedding as the output matrix, [n, E]·[V, E]ᵀ.
   const logits = model.head ? throughLinear(top, n, model.head, into)
     : linearRows(top, n, model.embedding.weight.data, V, model.config.embedDim, null, into);
   const op = 'recurrent_step';
   return {
-    logits: new Tensor(logits, [n, 1, V], { op }),
+    logits: new Tensor(logits, [n, 1, C], { op }),
     state: { h: new Tensor(hN, [L, n, H], { op }), ...(cN ? { c: new Tensor(cN, [L, n, H], { op }) } : {}) },
   };
 }

@@ -2,7 +2,8 @@
  * Compositions of the primitives: no new gradients are written here. Each becomes a fused
  * kernel only where a benchmark shows the need. Where one did (linear, softmax, layer norm: the
  * GPT and batch-1 generation profiles), the composition stays here as `xExplicit`, the readable
- * definition a test holds the fused primitive of src/ops/ to, and `x` makes the choice once.
+ * definition a test holds the fused primitive of src/ops/ to, and `x` makes the choice once
+ * (the definition always inside `explicit(fn)`, so a whole model can be run by its definitions).
  */
 import { SeqlabError } from '../errors.js';
 import { add, div, eq, mul, sub, type TensorLike } from '../ops/elementwise.js';
@@ -14,6 +15,7 @@ import { max, mean, sum } from '../ops/reduce.js';
 import { reshape } from '../ops/shape-ops.js';
 import { maskFitsShape, softmaxLast } from '../ops/softmax.js';
 import { abs, exp, log, relu, sqrt } from '../ops/unary.js';
+import { isExplicit } from '../tensor/autograd.js';
 import { normAxis, shapeStr } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -29,6 +31,7 @@ export function linearExplicit(x: Tensor, weight: Tensor, bias: Tensor | null = 
  * of a batch-1 generation step's overhead. Tests hold it equal to the composition.
  */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  if (isExplicit()) return linearExplicit(x, weight, bias);
   return fusedLinear(x, weight, bias);
 }
 
@@ -58,7 +61,7 @@ export function softmaxExplicit(x: Tensor, axis = -1, mask?: Tensor): Tensor {
  */
 export function softmax(x: Tensor, axis = -1, mask?: Tensor): Tensor {
   const last = normAxis(axis, x.rank) === x.rank - 1;
-  if (last && (!mask || maskFitsShape(mask, x.shape))) return softmaxLast(x, mask ?? null);
+  if (!isExplicit() && last && (!mask || maskFitsShape(mask, x.shape))) return softmaxLast(x, mask ?? null);
   return softmaxExplicit(x, axis, mask);
 }
 
@@ -68,7 +71,7 @@ export function softmax(x: Tensor, axis = -1, mask?: Tensor): Tensor {
  * in the backward pass). Composition: `softmax(mul(x, scale), -1, mask)`.
  */
 export function scaledSoftmax(x: Tensor, scale: number, mask?: Tensor): Tensor {
-  if (x.rank > 0 && (!mask || maskFitsShape(mask, x.shape))) return softmaxLast(x, mask ?? null, scale);
+  if (!isExplicit() && x.rank > 0 && (!mask || maskFitsShape(mask, x.shape))) return softmaxLast(x, mask ?? null, scale);
   return softmaxExplicit(mul(x, scale), -1, mask);
 }
 
@@ -92,7 +95,7 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
 export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps = 1e-5): Tensor {
   const n = x.shape[x.rank - 1];
   const vector = (p: Tensor | null): boolean => !p || (p.rank === 1 && p.shape[0] === n);
-  if (x.rank > 0 && vector(weight) && vector(bias)) return layerNormLast(x, weight, bias, eps);
+  if (!isExplicit() && x.rank > 0 && vector(weight) && vector(bias)) return layerNormLast(x, weight, bias, eps);
   return layerNormExplicit(x, weight, bias, eps);
 }
 

@@ -41,7 +41,7 @@ export class Embedding extends Module {
     this.weight = normalParam([numEmbeddings, embeddingDim], 1, rng);
     if (paddingIdx !== undefined) {
       if (paddingIdx < 0 || paddingIdx >= numEmbeddings) throw new SeqlabError(`Embedding: paddingIdx ${paddingIdx} out of range`);
-      this.weight.data.fill(0, paddingIdx * embeddingDim, (paddingIdx + 1) * embeddingDim);
+      this.weight.fill(0, paddingIdx * embeddingDim, (paddingIdx + 1) * embeddingDim);
     }
   }
 

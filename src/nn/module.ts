@@ -100,9 +100,6 @@ export abstract class Module {
     if (strict) {
       for (const name of state.keys()) if (!own.has(name)) throw new SeqlabError(`load: unexpected parameter '${name}'`);
     }
-    for (const [name, p] of own) {
-      p.data.set(state.get(name)!.data);
-      p.version++;
-    }
+    for (const [name, p] of own) p.set(state.get(name)!.data); // bumps each version: caches repack
   }
 }

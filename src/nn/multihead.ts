@@ -8,6 +8,7 @@ import { add } from '../ops/elementwise.js';
 import { matmul } from '../ops/matmul.js';
 import { permute, reshape, slice } from '../ops/shape-ops.js';
 import { traceValue, tracing } from '../inspect/trace.js';
+import { isExplicit } from '../tensor/autograd.js';
 import type { Rng } from '../tensor/random.js';
 import { shapeStr } from '../tensor/shape.js';
 import { type Tensor, zeros } from '../tensor/tensor.js';
@@ -46,7 +47,8 @@ export interface MultiHeadAttentionOptions {
   bias?: boolean;
   /**
    * Run the fused attention kernel where it applies (default true); false always runs the
-   * composed definition (same results to float32 rounding; for tests and comparisons).
+   * composed definition (same results to float32 rounding). `explicit(fn)` does the same for
+   * every layer at once, and is the switch to prefer.
    */
   fused?: boolean;
 }
@@ -147,7 +149,7 @@ export class MultiHeadAttention extends Module {
     this.in_proj_weight = xavierUniformParam([3 * embedDim, embedDim], _rng);
     this.in_proj_bias = bias ? constantParam([3 * embedDim], 0) : null;
     this.out_proj = new Linear(embedDim, embedDim, _rng, bias);
-    if (this.out_proj.bias) this.out_proj.bias.data.fill(0);
+    this.out_proj.bias?.fill(0);
   }
 
   /** x [B, T, E] · W_iᵀ + b_i for blocks first..last−1 (0 q, 1 k, 2 v) of the packed projection: [B, T, n·E]. */
@@ -176,13 +178,13 @@ export class MultiHeadAttention extends Module {
 
   /**
    * The one place the path is chosen: the fused kernel's options when it can run these masks
-   * (attnMask absent or causal; key padding as is) and no dropout applies to the weights;
-   * null for the composed path. Checks the masks' shapes first, for either path.
+   * (attnMask absent or causal; key padding as is), no dropout applies to the weights and no
+   * `explicit` mode is on; null for the composed path. Checks the masks' shapes first, for either path.
    */
   private fusedOptions(masks: AttentionMasks, batch: number, tq: number, tk: number): AttentionOptions | null {
     checkMask(masks.attnMask, [tq, tk], 'MultiHeadAttention attnMask');
     checkMask(masks.keyPaddingMask, [batch, tk], 'MultiHeadAttention keyPaddingMask');
-    if (!this.fused || (this.training && this.dropout > 0)) return null;
+    if (!this.fused || isExplicit() || (this.training && this.dropout > 0)) return null;
     if (masks.attnMask && !isCausalMask(masks.attnMask, tq, tk)) return null;
     return { causal: masks.attnMask !== undefined, keyPadding: masks.keyPaddingMask ?? null };
   }

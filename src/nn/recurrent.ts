@@ -5,8 +5,9 @@
  *
  * Each layer and direction runs one of two equal paths, chosen in one place (`direction`): the
  * fused primitive `recurrence` (the whole sequence as one op, backpropagation through time in
- * one kernel) by default, and the explicit `scan` over the cell when a trace is active, because
- * only the explicit path has each step's gates to record. Tests hold the two equal.
+ * one kernel) by default, and the explicit `scan` over the cell when a trace is active (only
+ * the explicit path has each step's gates to record) or inside `explicit(fn)`. Tests hold the
+ * two equal.
  */
 import type { CellKind } from '../backend/index.js';
 import { SeqlabError } from '../errors.js';
@@ -15,6 +16,7 @@ import { dropout } from '../ops/dropout.js';
 import { add } from '../ops/elementwise.js';
 import { recurrence } from '../ops/recurrence.js';
 import { concat, reshape, slice, stack } from '../ops/shape-ops.js';
+import { isExplicit } from '../tensor/autograd.js';
 import type { Rng } from '../tensor/random.js';
 import { shapeStr } from '../tensor/shape.js';
 import { type Tensor, zeros } from '../tensor/tensor.js';
@@ -206,7 +208,7 @@ export abstract class RecurrentStack<C extends RecurrentConfig> extends Module {
    */
   private direction(cell: RecurrentCell, x: Tensor, initial: CellState | undefined, lengths: readonly number[] | undefined,
     reverse: boolean): ScanResult {
-    if (tracing()) return scan(cell, x, { initial, lengths, reverse });
+    if (tracing() || isExplicit()) return scan(cell, x, { initial, lengths, reverse });
     const batch = x.shape[0];
     const H = cell.hiddenSize;
     const gru = this._kind === 'gru';

@@ -6,12 +6,13 @@
  */
 import { SeqlabError } from '../errors.js';
 import { add } from '../ops/elementwise.js';
+import { concat } from '../ops/shape-ops.js';
 import { gelu, relu } from '../ops/unary.js';
 import type { Rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Dropout, LayerNorm, Linear } from './layers.js';
 import { Module } from './module.js';
-import { type AttentionMasks, MultiHeadAttention } from './multihead.js';
+import { type AttentionMasks, MultiHeadAttention, type ProjectedKeyValue } from './multihead.js';
 
 /** The shape of one encoder or decoder layer. */
 export interface TransformerLayerConfig {
@@ -101,6 +102,37 @@ function attention(c: TransformerLayerConfig, rng: Rng): MultiHeadAttention {
   return new MultiHeadAttention(c.dModel, c.nhead, rng, { dropout: c.dropout });
 }
 
+/**
+ * What a self-attention layer keeps between calls while decoding one position at a time: the
+ * projected keys and values of every position so far, each [B, H, S, Dh] (null before the first
+ * call). A layer given a cache reads it, attends over it and its new positions, and leaves the
+ * longer cache in it: the same code as a full forward pass, so the two give the same numbers.
+ */
+export interface AttentionCache {
+  kv: ProjectedKeyValue | null;
+}
+
+/** A fresh, empty cache for one self-attention layer. */
+export function emptyAttentionCache(): AttentionCache {
+  return { kv: null };
+}
+
+/**
+ * Self-attention of y [B, T, E] → [B, T, E], extending `cache` when given. With keys cached from
+ * S earlier positions, the mask must be [T, S + T] (e.g. `causalMask(T, S + T)`).
+ */
+function selfAttend(attn: MultiHeadAttention, y: Tensor, masks: AttentionMasks, cache?: AttentionCache): Tensor {
+  if (!cache) return attn.forward(y, y, y, masks).output;
+  if (cache.kv) {
+    const fresh = attn.projectKeyValue(y, y); // [B, H, T, Dh]
+    cache.kv = { k: concat([cache.kv.k, fresh.k], 2), v: concat([cache.kv.v, fresh.v], 2) }; // [B, H, S + T, Dh]
+    return attn.attendProjected(y, cache.kv, masks).output;
+  }
+  const sa = attn.selfAttention(y, masks); // one packed projection; keys and values split out only if read
+  cache.kv = sa.kv;
+  return sa.output;
+}
+
 /** Masks for an encoder layer; nonzero = masked, as PyTorch's boolean masks. */
 export interface EncoderMasks {
   /** [T, T], e.g. `causalMask(T)` (PyTorch's src_mask). */
@@ -141,13 +173,29 @@ export class TransformerEncoderLayer extends Module {
     this.dropout2 = new Dropout(c.dropout, rng);
   }
 
-  /** x [B, T, E] → [B, T, E]. */
-  forward(x: Tensor, masks: EncoderMasks = {}): Tensor {
+  /**
+   * x [B, T, E] → [B, T, E]. With `cache` (incremental decoding) x holds only the new positions,
+   * attention also sees the cached ones, and the cache is extended; `masks.mask` is then [T, S + T].
+   */
+  forward(x: Tensor, masks: EncoderMasks = {}, cache?: AttentionCache): Tensor {
     const attnMasks: AttentionMasks = { attnMask: masks.mask, keyPaddingMask: masks.keyPaddingMask };
-    const sa = (y: Tensor): Tensor => this.dropout1.forward(this.self_attn.forward(y, y, y, attnMasks).output);
+    const sa = (y: Tensor): Tensor => this.dropout1.forward(selfAttend(this.self_attn, y, attnMasks, cache));
     const h = residual(this.config.normFirst, x, this.norm1, sa);
     return residual(this.config.normFirst, h, this.norm2, (y) => feedForward(this, y, this.dropout2));
   }
+}
+
+/**
+ * A decoder layer's cache while decoding: its self-attention's keys and values so far, and the
+ * encoder memory's keys and values (projected once per sentence, then reused at every step).
+ */
+export interface DecoderCache {
+  self: AttentionCache;
+  memory: ProjectedKeyValue | null;
+}
+
+export function emptyDecoderCache(): DecoderCache {
+  return { self: emptyAttentionCache(), memory: null };
 }
 
 /** Masks for a decoder layer; nonzero = masked. */
@@ -198,14 +246,21 @@ export class TransformerDecoderLayer extends Module {
     this.dropout3 = new Dropout(c.dropout, rng);
   }
 
-  /** tgt [B, T, E], memory [B, S, E] → [B, T, E]. */
-  forward(tgt: Tensor, memory: Tensor, masks: DecoderMasks = {}): Tensor {
+  /**
+   * tgt [B, T, E], memory [B, S, E] → [B, T, E]. With `cache`, tgt holds only the new target
+   * positions (tgtMask [T, S' + T] over the S' cached ones) and the cache is extended.
+   */
+  forward(tgt: Tensor, memory: Tensor, masks: DecoderMasks = {}, cache?: DecoderCache): Tensor {
     const nf = this.config.normFirst;
     const selfMasks: AttentionMasks = { attnMask: masks.tgtMask, keyPaddingMask: masks.tgtKeyPaddingMask };
     const crossMasks: AttentionMasks = { attnMask: masks.memoryMask, keyPaddingMask: masks.memoryKeyPaddingMask };
-    const sa = (y: Tensor): Tensor => this.dropout1.forward(this.self_attn.forward(y, y, y, selfMasks).output);
-    const ca = (y: Tensor): Tensor =>
-      this.dropout2.forward(this.multihead_attn.forward(y, memory, memory, crossMasks).output);
+    const sa = (y: Tensor): Tensor => this.dropout1.forward(selfAttend(this.self_attn, y, selfMasks, cache?.self));
+    const cross = (y: Tensor): Tensor => {
+      if (!cache) return this.multihead_attn.forward(y, memory, memory, crossMasks).output;
+      cache.memory ??= this.multihead_attn.projectKeyValue(memory, memory); // [B, H, S, Dh], once
+      return this.multihead_attn.attendProjected(y, cache.memory, crossMasks).output;
+    };
+    const ca = (y: Tensor): Tensor => this.dropout2.forward(cross(y));
     let x = residual(nf, tgt, this.norm1, sa);
     x = residual(nf, x, this.norm2, ca);
     return residual(nf, x, this.norm3, (y) => feedForward(this, y, this.dropout3));

@@ -4,10 +4,11 @@ import { sameShape, type Shape, shapeStr } from './shape.js';
 import { type BackwardFn, ones, Tensor } from './tensor.js';
 
 /**
- * Whether ops record the graph. Off inside `noGrad` (inference) and while running backward.
- * This is the one piece of global state in the engine, as in PyTorch: a mode, not data.
+ * The engine's modes, as in PyTorch: `recording` (whether ops record the graph; off inside
+ * `noGrad` and while running backward) and `explicit` (whether fast paths yield to their
+ * definitions; on inside `explicit`). The one piece of global state in the engine: modes, not data.
  */
-const mode = { recording: true };
+const mode = { recording: true, explicit: false };
 
 export function isRecording(): boolean {
   return mode.recording;
@@ -21,6 +22,28 @@ export function noGrad<T>(fn: () => T): T {
     return fn();
   } finally {
     mode.recording = previous;
+  }
+}
+
+/** Whether a fast path must run its composed definition instead (inside `explicit`). */
+export function isExplicit(): boolean {
+  return mode.explicit;
+}
+
+/**
+ * Runs `fn` with every fused or fast path replaced by its composed definition: F.linear,
+ * softmax, scaledSoftmax and layerNorm run their `xExplicit` compositions, MultiHeadAttention
+ * its matmul–softmax–matmul path, and the recurrent stacks `scan` over their cells. Results
+ * agree with the fast paths to float32 rounding; use it to check a kernel against its
+ * definition or to read a model's arithmetic op by op. Nests, and restores the mode on throw.
+ */
+export function explicit<T>(fn: () => T): T {
+  const previous = mode.explicit;
+  mode.explicit = true;
+  try {
+    return fn();
+  } finally {
+    mode.explicit = previous;
   }
 }
 

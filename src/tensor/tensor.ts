@@ -18,6 +18,11 @@ export type BackwardFn = (grad: Tensor) => (Tensor | null)[];
  * ordinary garbage collection: there is nothing to dispose.
  */
 export class Tensor {
+  /**
+   * The values, row-major. Ops only read it; write in place only through `write`, `set` or
+   * `fill`, which bump `version`: caches keyed by it (packed W_hh, a generation step's token
+   * tables and folded biases) would otherwise keep serving the old values.
+   */
   readonly data: Float32Array;
   readonly shape: Shape;
   requiresGrad: boolean;
@@ -27,7 +32,10 @@ export class Tensor {
   readonly op: string;
   inputs: readonly Tensor[];
   backwardFn: BackwardFn | null;
-  /** Bumped by in-place updates (optimizer steps), so caches such as packed weights can tell. */
+  /**
+   * Counts in-place writes (`write`, `set`, `fill`: optimizer steps, loading a state dict), so
+   * caches built from `data` (packed weights, token tables) can tell they are stale.
+   */
   version = 0;
 
   constructor(data: Float32Array, shape: Shape, options: { requiresGrad?: boolean; op?: string;
@@ -57,6 +65,30 @@ export class Tensor {
       throw new SeqlabError(`item(): tensor of shape ${shapeStr(this.shape)} has ${this.data.length} values, not 1`);
     }
     return this.data[0];
+  }
+
+  /**
+   * The one way to change values in place: runs `fn` on `data`, then bumps `version` once
+   * (even if `fn` throws part-way, as the values may have changed). Not for tensors a recorded
+   * graph still needs for its backward pass.
+   */
+  write(fn: (data: Float32Array) => void): this {
+    try {
+      fn(this.data);
+    } finally {
+      this.version++;
+    }
+    return this;
+  }
+
+  /** Copies `values` in at flat index `offset` (row-major), as Float32Array.set; one version bump. */
+  set(values: ArrayLike<number>, offset = 0): this {
+    return this.write((data) => data.set(values, offset));
+  }
+
+  /** Sets flat indices [start, end) to `value` (default: all), as Float32Array.fill; one version bump. */
+  fill(value: number, start = 0, end = this.data.length): this {
+    return this.write((data) => data.fill(value, start, end));
   }
 
   /** A tensor sharing this one's storage but cut from the graph. */

@@ -116,7 +116,8 @@ export function namedParams(source: ParamSource): [string, Tensor][] {
 
 /**
  * The shared loop of every optimizer: for each parameter with a gradient, under no-grad,
- * update `param.data` in place from its gradient and state, and bump `param.version`.
+ * update the parameter in place (through `Tensor.write`, which bumps its version) from its
+ * gradient and state.
  * Arithmetic runs per element in float64; storage stays float32.
  */
 export abstract class Optimizer {
@@ -152,19 +153,25 @@ export abstract class Optimizer {
         if (p.grad.size !== p.size) {
           throw new SeqlabError(`optimizer: gradient of '${name}' has ${p.grad.size} values, the parameter ${p.size}`);
         }
-        let st = this.state.get(name);
-        if (!st) {
-          const buffers: Record<string, Float32Array> = {};
-          for (const b of this.bufferNames()) buffers[b] = backend().alloc(p.size); // zeroed, beside the kernels
-          st = { step: 0, buffers };
-          this.state.set(name, st);
-        }
+        const st = this.stateOf(name, p.size);
         st.step++;
-        this.update(p.data, p.grad.data, st);
-        p.version++;
+        const g = p.grad.data;
+        p.write((data) => this.update(data, g, st));
       }
     });
     this.steps++;
+  }
+
+  /** The state of parameter `name` (of `size` values), made with zeroed buffers on its first update. */
+  private stateOf(name: string, size: number): ParamState {
+    let st = this.state.get(name);
+    if (!st) {
+      const buffers: Record<string, Float32Array> = {};
+      for (const b of this.bufferNames()) buffers[b] = backend().alloc(size); // zeroed, beside the kernels
+      st = { step: 0, buffers };
+      this.state.set(name, st);
+    }
+    return st;
   }
 
   /** Drops every parameter's gradient (PyTorch's `zero_grad(set_to_none=True)`). */

@@ -1,4 +1,4 @@
-import { settleMemory } from '../backend/settle.js';
+import { backend } from '../backend/index.js';
 import { SeqlabError } from '../errors.js';
 import type { Module } from '../nn/module.js';
 import { backward } from '../tensor/autograd.js';
@@ -147,7 +147,7 @@ export async function train(t: Trainable, config: TrainerConfig, events: Trainer
       windowLoss = 0;
       windowSteps = 0;
     }
-    await settleMemory(); // this step's tensors back to the heap's free lists (backend/settle.ts)
+    await backend().afterStep(); // this step's tensors back to the heap's free lists (backend/settle.ts)
     await yieldToEventLoop();
   }
   if (s.step >= total && total !== Infinity) stoppedBy = config.steps > 0 && s.step >= config.steps ? 'steps' : 'epochs';

@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { BinaryOp, GemmArgs, ReduceOp, UnaryOp } from '../../src/backend/backend.js';
+import type { BinaryOp, GemmArgs, UnaryOp } from '../../src/backend/backend.js';
+import { BINARY_OPS, CELL_KINDS, REDUCE_OPS, UNARY_OPS } from '../../src/backend/op-table.js';
 import { referenceBackend as reference } from '../../src/backend/reference.js';
+import { WASM_BINARIES } from '../../src/backend/wasm/binaries.generated.js';
 import { createWasmBackend, loadWasmBackend, loadWasmBackendSync, wasmBackend, type WasmBackend }
   from '../../src/backend/wasm/index.js';
+import type { KernelExports } from '../../src/backend/wasm/kernels.js';
 import { backendFor, expectClose, expectSame, filled, type Placement, Rng, uniform, variants } from './helpers.js';
 
 /**
  * Every WebAssembly kernel against the reference backend, on random shapes with odd sizes and
  * tails, for each SIMD build this engine validates, with operands in the heap and in plain
- * arrays (which the backend stages through scratch).
+ * arrays (which the backend stages through scratch). The ops come from op-table.ts, so an op added
+ * there is tested here without a line of its own.
  */
 
 const placements: Placement[] = ['heap', 'plain'];
@@ -51,7 +55,6 @@ function unaryInput(rng: Rng, w: WasmBackend, n: number, placement: Placement, o
   });
 }
 
-const UNARY_OPS: UnaryOp[] = ['neg', 'exp', 'log', 'tanh', 'sigmoid', 'relu', 'gelu', 'gelu_tanh', 'sqrt', 'abs'];
 const EXACT_UNARY = new Set<UnaryOp>(['neg', 'relu', 'sqrt', 'abs']);
 /** Vector exp/log/tanh/erf are within a few ulps; GELU's derivative cancels near x ≈ −0.75. */
 const unaryBound = (r: number): number => 1e-6 + 4e-6 * Math.abs(r);
@@ -197,7 +200,6 @@ describe.each(variants)('wasm kernels, %s build', (variant) => {
   });
 
   describe('binary', () => {
-    const OPS: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'max', 'eq', 'gt', 'lt'];
 
     /** Operand values: small integers (ties for comparisons), some NaN, positive bases for pow. */
     const values = (rng: Rng, op: BinaryOp, side: 'a' | 'b'): number => {
@@ -217,9 +219,9 @@ describe.each(variants)('wasm kernels, %s build', (variant) => {
       expectSame(out, expected, `${op} [${shape}] a${JSON.stringify(aLay.strides)} b${JSON.stringify(bLay.strides)}`);
     };
 
-    for (const op of OPS) {
+    for (const op of BINARY_OPS) {
       it(`${op}: same shape, scalar, row and column broadcasts, strided and random layouts`, () => {
-        const rng = new Rng(40 + OPS.indexOf(op));
+        const rng = new Rng(40 + BINARY_OPS.indexOf(op));
         const contiguous = (shape: number[]) => randomStrides({ uniform: () => 1, permutation: (n: number) =>
           Int32Array.from({ length: n }, (_, i) => i) } as unknown as Rng, shape, 0);
         const B = 3;
@@ -265,11 +267,11 @@ describe.each(variants)('wasm kernels, %s build', (variant) => {
     }
   });
 
-  it('reduce: sum and max over the middle axis, inner 1 and wide, empty axes, NaN', () => {
+  it('reduce: every op over the middle axis, inner 1 and wide, empty axes, NaN', () => {
     const rng = new Rng(60);
     const DIMS = [0, 1, 2, 3, 5, 8, 9, 17, 33];
     for (let t = 0; t < 150; t++) {
-      const op: ReduceOp = pick(rng, ['sum', 'max']);
+      const op = pick(rng, REDUCE_OPS);
       const [outer, n, inner] = [pick(rng, DIMS), pick(rng, [...DIMS, 100]), pick(rng, [1, 1, ...DIMS])];
       const placement = pick(rng, placements);
       const x = filled(w, outer * n * inner, placement, () => (rng.uniform() < 0.01 ? NaN : rng.normal() * 10));
@@ -383,5 +385,37 @@ describe('SIMD builds', () => {
     expect(variants).toContain('simd');
     const major = Number(process.versions.node.split('.')[0]);
     if (major >= 20) expect(variants).toContain('relaxed-simd');
+  });
+});
+
+describe('op codes', () => {
+  /** The plain-SIMD module's raw exports over a small memory of its own, to call with any code. */
+  function rawKernels(): { k: KernelExports; at: number } {
+    const memory = new WebAssembly.Memory({ initial: 16 });
+    const env = { memory, 'Math.exp': Math.exp, 'Math.log': Math.log, 'Math.tanh': Math.tanh, 'Math.pow': Math.pow };
+    const module = new WebAssembly.Module(Buffer.from(WASM_BINARIES.simd.unshared, 'base64'));
+    const k = new WebAssembly.Instance(module, { env }).exports as unknown as KernelExports;
+    new Int32Array(memory.buffer, k.metaAddress(), 3).set([4, 1, 1]); // binary's meta: shape [4], strides [1], [1]
+    return { k, at: k.heapBase() }; // one 16-byte operand at `at`, read and written in place
+  }
+
+  // Each kernel's last code runs; the next one (no op in the table) traps instead of computing a neighbour.
+  it('trap on a code past the table instead of falling back to another op', () => {
+    const { k, at } = rawKernels();
+    const meta = k.metaAddress();
+    const calls: [string, number, (code: number) => void][] = [
+      ['unary', UNARY_OPS.length, (code) => k.unary(code, at, at, 4)],
+      ['unaryGrad', UNARY_OPS.length, (code) => k.unaryGrad(code, at, at, at, at, 4)],
+      ['binary', BINARY_OPS.length, (code) => k.binary(code, at, at, at, 1, meta)],
+      ['reduce', REDUCE_OPS.length, (code) => k.reduce(code, at, 1, 4, 1, at)],
+      ['recurrenceForward', CELL_KINDS.length,
+        (code) => k.recurrenceForward(code, 0, 0, 0, at, at, 0, at, 0, 0, 0, at, 0, 0, at, 0)],
+      ['recurrenceBackward', CELL_KINDS.length,
+        (code) => k.recurrenceBackward(code, 0, 0, 0, at, at, 0, 0, 0, at, at, at, at, 0, at, at, 0, at, 0, at)],
+    ];
+    for (const [name, count, call] of calls) {
+      expect(() => call(count - 1), `${name} ${count - 1}`).not.toThrow();
+      expect(() => call(count), `${name} ${count}`).toThrow(/unreachable/);
+    }
   });
 });

@@ -36,19 +36,38 @@ describe('tokenizers round-trip exactly', () => {
 describe('unknown tokens', () => {
   it('char: an unseen character becomes <unk> (id 0)', () => {
     const tok = CharTokenizer.fromText('abc');
-    expect(tok.encode('abz')).toEqual([1, 2, 0]);
+    expect(tok.encode('abz')).toEqual([4, 5, 0]);
     expect(tok.decode([0])).toBe('<unk>');
   });
   it('word: the frequency cutoff sends rare words to <unk>', () => {
     const tok = WordTokenizer.fromText('the cat the dog the cat', { minCount: 2 });
     // "the" (sentence-initial) and " dog" are seen once; ties keep first-seen order.
-    expect(tok.vocab.tokens).toEqual(['<unk>', ' cat', ' the']);
+    expect(tok.vocab.tokens).toEqual(['<unk>', '<pad>', '<bos>', '<eos>', ' cat', ' the']);
     expect(tok.decode(tok.encode('the cat the dog'))).toBe('<unk> cat the<unk>');
   });
   it('bpe: an unseen character becomes <unk> while known parts still encode', () => {
     const tok = BpeTokenizer.fromText('low lower lowest low low', { vocabSize: 20 });
     expect(tok.encode(' low').length).toBe(1);
     expect(tok.encode('q')).toEqual([0]);
+  });
+});
+
+describe('reserved tokens', () => {
+  it('every new vocabulary reserves <unk>, <pad>, <bos> and <eos> at 0-3, and they decode to nothing but <unk>', () => {
+    for (const tok of [CharTokenizer.fromText('ab<pad>'), WordTokenizer.fromText('a b a b', { minCount: 1 }),
+      BpeTokenizer.fromText('low lower', { vocabSize: 30 })]) {
+      expect(tok.vocab.tokens.slice(0, 4)).toEqual(['<unk>', '<pad>', '<bos>', '<eos>']);
+      expect([tok.vocab.pad, tok.vocab.bos, tok.vocab.eos]).toEqual([1, 2, 3]);
+      expect(tok.vocab.specialIds).toEqual([0, 1, 2, 3]);
+      expect(tok.decode([1, 2, 3])).toBe('');
+      expect(new Set(tok.vocab.tokens).size).toBe(tok.vocab.tokens.length);
+    }
+  });
+  it('a vocabulary saved before the reservation still loads, with only <unk> reserved', () => {
+    const tok = tokenizerFromJson({ kind: 'char', vocab: ['<unk>', 'a', 'b'] });
+    expect(tok.encode('ab')).toEqual([1, 2]);
+    expect(tok.vocab.specialIds).toEqual([0]);
+    expect(tok.vocab.eos).toBeNull();
   });
 });
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { LanguageModel } from '../../src/models/lm.js';
+import { buildCausalLm } from '../../src/models/causal-lm.js';
+import type { RecurrentLm } from '../../src/models/recurrent-lm.js';
 import { recurrentStep } from '../../src/models/recurrent-step.js';
-import { resolveLmConfig } from '../../src/tasks/lm/lm-task.js';
+import { resolveLmConfig } from '../../src/models/lm-config.js';
 import { noGrad, Rng } from '../../src/tensor/index.js';
-import type { LmArch } from '../../src/models/lm.js';
+import type { LmArch } from '../../src/models/lm-config.js';
 
 describe('recurrentStep: the lean generation step equals the general forward', () => {
   const cases: { arch: LmArch; set: Record<string, unknown> }[] = [
@@ -18,7 +19,7 @@ describe('recurrentStep: the lean generation step equals the general forward', (
   for (const { arch, set } of cases) {
     it(`${arch} ${JSON.stringify(set)}: logits and state over several tokens, batch 1 and 3`, () => {
       const config = resolveLmConfig(arch, 11, { embedDim: 8, hiddenSize: 12, ...set });
-      const model = new LanguageModel(config, new Rng(5)).eval();
+      const model = (buildCausalLm(config, new Rng(5)).eval() as RecurrentLm);
       noGrad(() => {
         for (const n of [1, 3]) {
           let general = model.forward(Array.from({ length: n }, (_, b) => 1 + b), n, 1);
@@ -38,13 +39,12 @@ describe('recurrentStep: the lean generation step equals the general forward', (
   }
 
   it('follows every parameter when an optimizer changes it (their versions), at batch 1 and 3', () => {
-    const model = new LanguageModel(resolveLmConfig('lstm', 7, { embedDim: 4, hiddenSize: 8 }), new Rng(2)).eval();
+    const model = (buildCausalLm(resolveLmConfig('lstm', 7, { embedDim: 4, hiddenSize: 8 }), new Rng(2)).eval() as RecurrentLm);
     noGrad(() => {
       recurrentStep(model, [1]);
       recurrentStep(model, [1, 2, 3]); // batch 3 keeps W_hh packed between calls
       for (const [, p] of model.namedParameters()) {
-        p.data.forEach((_, i) => { p.data[i] += 0.25 * (i % 3); });
-        p.version++;
+        p.write((d) => d.forEach((_, i) => { d[i] += 0.25 * (i % 3); }));
       }
       for (const ids of [[3], [3, 4, 5]]) {
         // Two steps: the second multiplies a nonzero h by W_hh.
@@ -57,7 +57,7 @@ describe('recurrentStep: the lean generation step equals the general forward', (
 
   it('with reuse, writes the new state into the old arrays and gives the same numbers', () => {
     for (const arch of ['lstm', 'gru'] as const) {
-      const model = new LanguageModel(resolveLmConfig(arch, 9, { embedDim: 5, hiddenSize: 6, numLayers: 2 }), new Rng(3)).eval();
+      const model = (buildCausalLm(resolveLmConfig(arch, 9, { embedDim: 5, hiddenSize: 6, numLayers: 2 }), new Rng(3)).eval() as RecurrentLm);
       noGrad(() => {
         let fresh = recurrentStep(model, [2]);
         let reused = recurrentStep(model, [2], undefined, { reuse: true }); // no state yet: new arrays
@@ -75,7 +75,7 @@ describe('recurrentStep: the lean generation step equals the general forward', (
   });
 
   it('refuses token ids outside the vocabulary and states of the wrong shape', () => {
-    const model = new LanguageModel(resolveLmConfig('gru', 5, { embedDim: 4, hiddenSize: 4 }), new Rng(1)).eval();
+    const model = (buildCausalLm(resolveLmConfig('gru', 5, { embedDim: 4, hiddenSize: 4 }), new Rng(1)).eval() as RecurrentLm);
     expect(() => recurrentStep(model, [5])).toThrow(/token id 5 is outside the vocabulary of 5/);
     const { state } = recurrentStep(model, [1, 2]);
     expect(() => recurrentStep(model, [1], state)).toThrow(/does not fit \[1, 1, 4\]/);

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { LanguageModel, type LmArch } from '../../src/models/lm.js';
+import { buildCausalLm } from '../../src/models/causal-lm.js';
+import type { LmArch } from '../../src/models/lm-config.js';
 import { KneserNey } from '../../src/models/ngram.js';
-import { resolveLmConfig } from '../../src/tasks/lm/lm-task.js';
-import { NeuralPredictor, NgramPredictor, type Predictor } from '../../src/tasks/lm/predictor.js';
+import { resolveLmConfig } from '../../src/models/lm-config.js';
+import { LmPredictor } from '../../src/decode/lm-predictor.js';
+import { NgramPredictor } from '../../src/decode/ngram-predictor.js';
+import type { Predictor } from '../../src/decode/predictor.js';
 import { Rng } from '../../src/tensor/index.js';
 
 /**
@@ -24,9 +27,9 @@ describe('Predictor.step equals advance', () => {
   for (const arch of archs) {
     it(`${arch}: the same log-probabilities over ten tokens`, () => {
       const config = resolveLmConfig(arch, 9, { embedDim: 8, hiddenSize: 12, context: 6, ...(arch === 'transformer' ? { nhead: 2 } : {}) });
-      const model = new LanguageModel(config, new Rng(4));
+      const model = buildCausalLm(config, new Rng(4));
       // Past the transformer's context, so its re-reading path runs too.
-      stepMatchesAdvance(new NeuralPredictor(model), [1, 2, 3], [4, 0, 8, 5, 5, 1, 7, 2, 3, 6]);
+      stepMatchesAdvance(new LmPredictor(model), [1, 2, 3], [4, 0, 8, 5, 5, 1, 7, 2, 3, 6]);
     });
   }
 

@@ -1,4 +1,5 @@
 import type { Backend } from '../backend.js';
+import { settler } from '../settle.js';
 import { WASM_BINARIES } from './binaries.generated.js';
 import { DEFAULT_HEAP, DEFAULT_UNSHARED_MAX_BYTES, type HeapOptions, type HeapStats, WasmHeap } from './heap.js';
 import { type KernelExports, makeKernels } from './kernels.js';
@@ -131,6 +132,7 @@ function assemble(p: Plan, instance: WebAssembly.Instance): WasmBackend {
       return threads.count;
     },
     setThreads: (n) => threads.setThreads(n),
+    afterStep: settler(() => heap.stats()),
     ...makeKernels({ ...k, gemm: threads.gemm }, heap, threads), // large GEMMs and recurrences use the threads
   };
 }
@@ -205,4 +207,5 @@ export const wasmBackend: Backend = {
   layerNorm: (x, rows, n, w, b, eps, y, mean, rstd) => lazy().layerNorm(x, rows, n, w, b, eps, y, mean, rstd),
   layerNormGrad: (x, g, rows, n, w, mean, rstd, dx, dw, db) => lazy().layerNormGrad(x, g, rows, n, w, mean, rstd, dx, dw, db),
   adamStep: (p, g, m, v, step) => lazy().adamStep(p, g, m, v, step),
+  afterStep: () => lazy().afterStep(),
 };

@@ -1,4 +1,5 @@
 import type { AdamStep, Backend, BinaryOp, GemmArgs, ReduceOp, SoftmaxMask, UnaryOp } from '../backend.js';
+import { BINARY_OPS, opCodes, REDUCE_OPS, UNARY_OPS } from '../op-table.js';
 import { referenceBackend as reference } from '../reference.js';
 import { type AttentionExports, makeAttentionKernels } from './attention.js';
 import type { WasmHeap } from './heap.js';
@@ -49,12 +50,10 @@ export interface KernelExports extends AttentionExports, RecurrenceExports {
   relaxed(): number;
 }
 
-// Op codes: the order of the constants in assembly/unary.ts, elementwise.ts and reduce.ts.
-const UNARY: Record<UnaryOp, number> = {
-  neg: 0, exp: 1, log: 2, tanh: 3, sigmoid: 4, relu: 5, gelu: 6, gelu_tanh: 7, sqrt: 8, abs: 9,
-};
-const BINARY: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, max: 5, eq: 6, gt: 7, lt: 8 };
-const REDUCE: Record<ReduceOp, number> = { sum: 0, max: 1 };
+// Op codes: positions in op-table.ts's lists, as assembly/ops.generated.ts numbers them.
+const UNARY = opCodes(UNARY_OPS);
+const BINARY = opCodes(BINARY_OPS);
+const REDUCE = opCodes(REDUCE_OPS);
 
 /** i32 slots in the module's meta area (512 bytes): shape and up to 3 stride arrays of rank 32. */
 const META_INTS = 128;
@@ -184,10 +183,11 @@ function maskFits(mask: SoftmaxMask, rows: number, n: number): boolean {
 }
 
 /**
- * Builds the Backend over one instantiated kernel module and its heap; `threads`, when given,
- * runs the recurrences across its pool.
+ * Builds the Backend's kernels over one instantiated kernel module and its heap; `threads`, when
+ * given, runs the recurrences across its pool. (index.ts adds the rest: the name, and afterStep.)
  */
-export function makeKernels(k: KernelExports, heap: WasmHeap, threads: Together | null = null): Omit<Backend, 'name'> {
+export function makeKernels(k: KernelExports, heap: WasmHeap, threads: Together | null = null):
+  Omit<Backend, 'name' | 'afterStep'> {
   const stage = new Staging(heap);
 
   /** `stage.place` over operands some of which are absent (address 0); the last address is scratch. */
@@ -212,7 +212,7 @@ export function makeKernels(k: KernelExports, heap: WasmHeap, threads: Together 
     }
   };
 
-  const kernels: Omit<Backend, 'name'> = {
+  const kernels: Omit<Backend, 'name' | 'afterStep'> = {
     alloc: (n, uninitialized) => heap.alloc(n, uninitialized),
     ...makeAttentionKernels(k, { placeSome, finish: () => stage.finish(), meta, metaAt }), // ./attention.ts
 

@@ -1,4 +1,5 @@
-import type { Backend, CellKind, RecurrenceArgs, RecurrenceGradArgs } from '../backend.js';
+import type { Backend, RecurrenceArgs, RecurrenceGradArgs } from '../backend.js';
+import { CELL_KINDS, opCodes } from '../op-table.js';
 import { gateCount, savedWidth, stateCount } from '../recurrence.js';
 import { referenceBackend as reference } from '../reference.js';
 import type { WasmHeap } from './heap.js';
@@ -46,8 +47,8 @@ export interface RecurrenceStaging {
   finish(): void;
 }
 
-/** Cell kinds: the order of the constants in assembly/recurrence.ts. */
-const CELL: Record<CellKind, number> = { rnn_tanh: 0, rnn_relu: 1, gru: 2, lstm: 3 };
+/** Cell kind codes: positions in op-table.ts's CELL_KINDS (assembly/ops.generated.ts's CELL_*). */
+const CELL = opCodes(CELL_KINDS);
 
 interface Size { B: number; T: number; H: number; GH: number; S: number; W: number }
 

@@ -1,14 +1,14 @@
 import { backend, type WasmBackend } from '../../backend/index.js';
-import { settleMemory } from '../../backend/settle.js';
 import { randomWindows } from '../../data/batching.js';
-import { LanguageModel, type LmConfig } from '../../models/lm.js';
+import { buildCausalLm, type CausalLm } from '../../models/causal-lm.js';
+import { type LmConfig, resolveLmConfig } from '../../models/lm-config.js';
+import type { RecurrentLm } from '../../models/recurrent-lm.js';
 import { recurrentStep } from '../../models/recurrent-step.js';
 import { crossEntropy } from '../../nn/functional.js';
 import { reshape } from '../../ops/shape-ops.js';
 import { backward, noGrad } from '../../tensor/autograd.js';
 import { Rng } from '../../tensor/random.js';
 import { Adam } from '../../train/optim.js';
-import { resolveLmConfig } from '../lm/lm-task.js';
 
 /** The benchmark workloads, fixed so runs compare across systems and over time. */
 export type WorkloadName = 'A_lstm_train' | 'B_gru_train' | 'C_gpt_train' | 'D_lstm_generate';
@@ -47,9 +47,9 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-function model(name: WorkloadName): LanguageModel {
+function model(name: WorkloadName): CausalLm {
   const c = WORKLOAD_MODELS[name];
-  return new LanguageModel(resolveLmConfig(c.arch!, VOCAB, c), new Rng(1));
+  return buildCausalLm(resolveLmConfig(c.arch!, VOCAB, c), new Rng(1));
 }
 
 /** Lets the event loop turn, as the trainer does between steps, so freed memory is reused. */
@@ -81,7 +81,7 @@ async function trainRate(name: WorkloadName, steps: number): Promise<number> {
   for (let i = 0; i < MAX_WARMUP_STEPS; i++) {
     const before = fresh();
     step();
-    await settleMemory();
+    await backend().afterStep();
     await yieldToEventLoop();
     if (i + 1 >= WARMUP_STEPS && performance.now() - warmupStart >= WARMUP_MS && fresh() === before) break;
   }
@@ -89,7 +89,7 @@ async function trainRate(name: WorkloadName, steps: number): Promise<number> {
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
     step();
-    await settleMemory(); // as the trainer does between steps; its collections count in the time
+    await backend().afterStep(); // as the trainer does between steps; its collections count in the time
     busy += performance.now() - t0;
     await yieldToEventLoop();
   }
@@ -98,7 +98,7 @@ async function trainRate(name: WorkloadName, steps: number): Promise<number> {
 
 /** Generation throughput at batch 1: one token per step, carrying the recurrent state. */
 function generateRate(chars: number): number {
-  const m = model('D_lstm_generate').eval();
+  const m = model('D_lstm_generate').eval() as RecurrentLm;
   return noGrad(() => {
     let { state } = m.forward([1, 2, 3], 1, 3);
     let token = 4;

@@ -1,5 +1,5 @@
-import { SeqlabError } from '../../errors.js';
-import type { LmArch, LmConfig } from '../../models/lm.js';
+import { ConfigError } from '../../config/resolve.js';
+import type { LmArch, LmConfig } from '../../models/lm-config.js';
 
 export type LmPresetName = 'tiny' | 'small' | 'base';
 export const LM_PRESETS: readonly LmPresetName[] = ['tiny', 'small', 'base'];
@@ -38,7 +38,7 @@ const PRESETS: Record<LmPresetName, Record<LmArch, LmPreset>> = {
 
 export function lmPreset(name: string, arch: LmArch): LmPreset {
   if (!(LM_PRESETS as readonly string[]).includes(name)) {
-    throw new SeqlabError(`--preset: unknown preset '${name}' (expected ${LM_PRESETS.join(', ')})`);
+    throw new ConfigError('lm', 'preset', `unknown preset '${name}' (expected ${LM_PRESETS.join(', ')})`);
   }
   return PRESETS[name as LmPresetName][arch];
 }

@@ -1,109 +1,106 @@
+/**
+ * Building a language-model run from a request, and loading one back from its checkpoint.
+ */
 import type { TokenizerKind } from '../../data/tokenizer.js';
 import { tokenizerFromJson } from '../../data/tokenizers.js';
+import { ConfigError, resolveConfig, splitSettings } from '../../config/resolve.js';
 import { SeqlabError } from '../../errors.js';
-import { LanguageModel, LM_ARCHS, type LmArch, type LmConfig } from '../../models/lm.js';
-import { KneserNey, type NgramConfig } from '../../models/ngram.js';
+import { buildCausalLm, type CausalLm } from '../../models/causal-lm.js';
+import { defaultLmConfig, LM_ARCHS, type LmArch, resolveLmConfig } from '../../models/lm-config.js';
+import { defaultNgramConfig, KneserNey, type NgramConfig } from '../../models/ngram.js';
+import type { StoredConfig } from '../../store/checkpoint.js';
+import type { CheckpointStore, DataSource } from '../../store/store.js';
 import { Rng } from '../../tensor/random.js';
 import { loadModelBytes } from '../../train/checkpoint.js';
-import type { Trainable } from '../../train/trainer.js';
-import { fitNgram, type LmData, type LmTaskConfig, lmTrainable, prepareLmData, resolveLmConfig } from './lm-task.js';
-import { NeuralPredictor, NgramPredictor, type Predictor } from './predictor.js';
+import type { TaskRun, TrainRequest } from '../task.js';
+import { defaultLmSettings, defaultLmTokenizerSettings, type LmSettings, type LmTaskConfig, type LmTokenizerSettings,
+  settableModelKeys } from './config.js';
+import { type LmData, prepareLmData } from './data.js';
+import { lmTrainable, ngramLoss } from './loss.js';
 import { lmPreset } from './presets.js';
 
-/** What `seqlab train lm` asks for, parsed from flags. */
-export interface LmTrainRequest {
-  trainText: string;
-  validText: string | null;
-  arch: LmArch | 'ngram';
-  tokenizer: TokenizerKind;
-  preset: string;
-  /** `--set` overrides of the model config (or `order`/`discount` for ngram). */
-  overrides: Record<string, unknown>;
-  batch?: number;
-  seed: number;
-  /** Validation tokens scored at each evaluation during training. */
-  evalTokens: number;
+export const LM_TASK_ARCHS: readonly string[] = [...LM_ARCHS, 'ngram'];
+export const NGRAM_FILE = 'ngram.json';
+const TOKENIZERS = ['char', 'word', 'bpe'];
+
+function checkArch(arch: string): LmArch | 'ngram' {
+  if (LM_TASK_ARCHS.includes(arch)) return arch as LmArch | 'ngram';
+  throw new ConfigError('lm', 'arch', `unknown architecture '${arch}' (expected ${LM_TASK_ARCHS.join(', ')})`);
 }
 
-/** A prepared neural run: its config (for config.json), data, model and the trainer's view. */
-export interface LmRun {
-  config: LmTaskConfig;
-  data: LmData;
-  model: LanguageModel;
-  trainable: Trainable;
-  lr: number;
+/** Reads and tokenizes the request's texts. */
+function readData(req: TrainRequest, source: DataSource, tok: LmTokenizerSettings): LmData {
+  if (req.train.length !== 1) throw new ConfigError('lm', 'train', `takes one text file, got ${req.train.length}`);
+  if (req.valid && req.valid.length !== 1) throw new ConfigError('lm', 'valid', `takes one text file, got ${req.valid.length}`);
+  const kind = req.tokenizer ?? 'char';
+  if (!TOKENIZERS.includes(kind)) throw new ConfigError('lm', 'tokenizer', `unknown tokenizer '${kind}' (expected ${TOKENIZERS.join(', ')})`);
+  const trainText = source.readText(req.train[0], 'training file');
+  const validText = req.valid ? source.readText(req.valid[0], 'validation file') : null;
+  return prepareLmData(trainText, validText, kind as TokenizerKind, tok, { train: req.train[0], valid: req.valid?.[0] ?? null });
 }
 
-const TOKENIZER_KEYS = ['minCount', 'vocabSize'] as const;
-
-function splitOverrides(overrides: Record<string, unknown>): { tok: { minCount?: number; vocabSize?: number }; rest: Record<string, unknown> } {
-  const tok: Record<string, number> = {};
-  const rest: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(overrides)) {
-    if ((TOKENIZER_KEYS as readonly string[]).includes(k)) {
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new SeqlabError(`--set: '${k}' must be a positive whole number`);
-      tok[k] = v;
-    } else {
-      rest[k] = v;
-    }
+/** The request's settings sorted into tokenizer, task and model (or n-gram) sections, checked. */
+function sections(req: TrainRequest, arch: LmArch | 'ngram'): { tok: LmTokenizerSettings; lm: LmSettings; model: Record<string, unknown> } {
+  const modelKeys = arch === 'ngram' ? defaultNgramConfig : settableModelKeys(defaultLmConfig);
+  const s = splitSettings(req.settings, { tokenizer: defaultLmTokenizerSettings, lm: defaultLmSettings, model: modelKeys }, 'lm');
+  const tok = resolveConfig('tokenizer', defaultLmTokenizerSettings, [s.tokenizer]);
+  for (const key of ['minCount', 'vocabSize'] as const) {
+    if (!(Number.isInteger(tok[key]) && tok[key] >= 0)) throw new ConfigError('tokenizer', key, `must be a whole number >= 1, got ${tok[key]}`);
   }
-  return { tok, rest };
+  return { tok, lm: resolveConfig('lm', defaultLmSettings, [s.lm]), model: s.model };
 }
 
-export function checkArch(arch: string): LmArch | 'ngram' {
-  if (arch === 'ngram' || (LM_ARCHS as readonly string[]).includes(arch)) return arch as LmArch | 'ngram';
-  throw new SeqlabError(`--model: unknown lm architecture '${arch}' (expected ${[...LM_ARCHS, 'ngram'].join(', ')})`);
-}
-
-/** Tokenizes the data and builds the model the request describes. */
-export function setupNeuralLm(req: LmTrainRequest): LmRun {
-  if (req.arch === 'ngram') throw new SeqlabError('internal: ngram is not a neural model');
-  const { tok, rest } = splitOverrides(req.overrides);
-  const data = prepareLmData(req.trainText, req.validText, req.tokenizer, tok);
-  const preset = lmPreset(req.preset, req.arch);
-  const model = resolveLmConfig(req.arch, data.tokenizer.vocabSize, preset.model, rest as Partial<LmConfig>);
+/** Tokenizes the data and builds the model the request describes (or counts the n-gram model). */
+export function setupLm(req: TrainRequest, source: DataSource): TaskRun {
+  const arch = checkArch(req.arch ?? 'lstm');
+  const { tok, lm, model: modelSettings } = sections(req, arch);
+  const data = readData(req, source, tok);
+  const vocab = JSON.stringify(data.tokenizer.toJSON());
+  if (arch === 'ngram') {
+    const ngram = resolveConfig<NgramConfig>('model', defaultNgramConfig, [modelSettings]);
+    const model = new KneserNey(ngram, data.tokenizer.vocabSize).fit(data.train);
+    const { loss, tokens } = ngramLoss(model, data.valid);
+    const config: LmTaskConfig = { task: 'lm', arch, tokenizer: data.tokenizer.toJSON(), ngram: model.config, batch: 1, context: model.config.order };
+    return { config: { ...config }, files: { 'vocab.json': vocab }, trainable: null, recipe: {}, parameters: 0,
+      fitted: { files: { [NGRAM_FILE]: JSON.stringify(model.toJSON()) }, metrics: { loss, perplexity: Math.exp(loss), tokens } } };
+  }
+  const preset = lmPreset(req.preset ?? 'small', arch);
+  const modelConfig = resolveLmConfig(arch, data.tokenizer.vocabSize, preset.model, modelSettings);
   const batch = req.batch ?? preset.batch;
   const rng = new Rng(req.seed);
-  const lm = new LanguageModel(model, rng);
-  const config: LmTaskConfig = { task: 'lm', arch: req.arch, tokenizer: data.tokenizer.toJSON(), model, batch, context: model.context };
-  return { config, data, model: lm, trainable: lmTrainable(lm, data, batch, rng, req.evalTokens), lr: preset.lr };
+  const model = buildCausalLm(modelConfig, rng);
+  const config: LmTaskConfig = { task: 'lm', arch, tokenizer: data.tokenizer.toJSON(), model: modelConfig, batch, context: modelConfig.context };
+  return {
+    config: { ...config }, files: { 'vocab.json': vocab }, trainable: lmTrainable(model, data, batch, rng, lm.evalTokens),
+    recipe: { lr: preset.lr }, parameters: model.parameterCount(),
+  };
 }
 
-/** Counts the n-gram baseline (no gradient training). */
-export function setupNgram(req: LmTrainRequest): { config: LmTaskConfig; data: LmData; model: KneserNey } {
-  const { tok, rest } = splitOverrides(req.overrides);
-  for (const k of Object.keys(rest)) {
-    if (k !== 'order' && k !== 'discount') throw new SeqlabError(`--set: unknown key '${k}' for the ngram model (order, discount, minCount, vocabSize)`);
-  }
-  const data = prepareLmData(req.trainText, req.validText, req.tokenizer, tok);
-  const ngram = rest as Partial<NgramConfig>;
-  const model = fitNgram(data, ngram);
-  const config: LmTaskConfig = { task: 'lm', arch: 'ngram', tokenizer: data.tokenizer.toJSON(), ngram: model.config, batch: 1, context: model.config.order };
-  return { config, data, model };
-}
-
-/** A trained LM loaded back: its tokenizer and a predictor over it. */
-export interface LoadedLm {
+/** A trained LM loaded back: its tokenizer, and the neural model or the n-gram counts. */
+export interface LoadedLmParts {
   config: LmTaskConfig;
   tokenizer: ReturnType<typeof tokenizerFromJson>;
-  predictor: Predictor;
-  neural: LanguageModel | null;
+  neural: CausalLm | null;
   ngram: KneserNey | null;
 }
 
-/**
- * Rebuilds an LM from its config and weights: `weights` are the safetensors bytes of a neural
- * model, or the n-gram counts as JSON.
- */
-export function loadLm(config: LmTaskConfig, weights: Uint8Array | unknown): LoadedLm {
+/** Rebuilds an LM from its config.json and the store's weights (or counts). */
+export function loadLmParts(stored: StoredConfig, store: CheckpointStore): LoadedLmParts {
+  const config = stored as unknown as LmTaskConfig;
   const tokenizer = tokenizerFromJson(config.tokenizer);
   if (config.arch === 'ngram') {
-    const ngram = KneserNey.fromJSON(weights as ReturnType<KneserNey['toJSON']>);
-    return { config, tokenizer, predictor: new NgramPredictor(ngram), neural: null, ngram };
+    const text = store.readText(NGRAM_FILE);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new SeqlabError(`${store.path(NGRAM_FILE)}: not valid JSON`);
+    }
+    return { config, tokenizer, neural: null, ngram: KneserNey.fromJSON(json as ReturnType<KneserNey['toJSON']>) };
   }
-  if (!config.model) throw new SeqlabError('config.json: the lm model settings are missing');
-  const model = new LanguageModel(resolveLmConfig(checkArch(config.arch) as LmArch, tokenizer.vocabSize, config.model), new Rng(0));
-  loadModelBytes(model, weights as Uint8Array);
+  if (!config.model) throw new SeqlabError(`${store.path('config.json')}: the model settings are missing`);
+  const model = buildCausalLm(resolveLmConfig(checkArch(config.arch) as LmArch, tokenizer.vocabSize, config.model), new Rng(0));
+  loadModelBytes(model, store.read('model.safetensors'));
   model.eval();
-  return { config, tokenizer, predictor: new NeuralPredictor(model), neural: model, ngram: null };
+  return { config, tokenizer, neural: model, ngram: null };
 }

@@ -1,6 +1,7 @@
 import { SeqlabError } from '../../errors.js';
 import type { Tokenizer } from '../../data/tokenizer.js';
-import type { Predictor } from './predictor.js';
+import { type BeamRules, beamSearch } from '../../decode/beam.js';
+import type { Predictor } from '../../decode/predictor.js';
 
 /** One keyboard suggestion: the word and the model's probability of it coming next. */
 export interface Suggestion {
@@ -32,76 +33,58 @@ export function splitTyped(text: string): { committed: string; partial: string }
   return { committed: text.slice(0, text.length - partial.length), partial };
 }
 
-interface Hypothesis<S> {
-  text: string;
-  logp: number;
-  state: S;
-}
-
 /**
  * The k most likely next words after `text`, as a phone keyboard shows them. When the text ends
  * mid-word the suggestions complete that word. Decoding is constrained, not filtered: a beam
- * search spells words out token by token (characters, BPE pieces or whole words, whatever the
- * tokenizer makes), keeping only continuations consistent with the typed prefix. A word is
- * finished when the model's next token starts with something that is not a word character
- * (a space, punctuation, a line end); its probability is
+ * search (decode/beam.ts) spells words out token by token (characters, BPE pieces or whole
+ * words, whatever the tokenizer makes), keeping only continuations consistent with the typed
+ * prefix. A word is finished when the model's next token starts with something that is not a
+ * word character (a space, punctuation, a line end); its probability is
  *   P(word) = Π P(tokens of the word) · P(a boundary comes next),
  * reported relative to the typed prefix: P(word | context, prefix) = P(word) / P(prefix).
  */
 export function suggestWords<S>(predictor: Predictor<S>, tokenizer: Tokenizer, text: string,
   options: Partial<SuggestOptions> = {}): Suggestion[] {
   const { k, beam, maxTokens } = { ...defaultSuggestOptions, ...options };
-  if (!(Number.isInteger(k) && k >= 1)) throw new SeqlabError(`-k must be a whole number >= 1, got ${k}`);
+  if (!(Number.isInteger(k) && k >= 1)) throw new SeqlabError(`suggest: k must be a whole number >= 1, got ${k}`);
   const { committed, partial } = splitTyped(text);
   const tokenText = tokenTexts(tokenizer, predictor.vocabSize);
-  const found = new Map<string, number>();
-  // P(typed prefix | context): the mass of the hypotheses that have just spelled out `partial`.
+  // P(typed prefix | context): the mass of the candidates that have just spelled out `partial`.
   let prefixMass = partial.length === 0 ? 1 : 0;
-  let beams: Hypothesis<S>[] = [{ text: '', logp: 0, state: predictor.start(tokenizer.encode(committed)) }];
-  const kthBest = (): number => [...found.values()].sort((a, b) => b - a)[k - 1] ?? -Infinity;
-  for (let step = 0; step < maxTokens && beams.length > 0; step++) {
-    const next: { from: Hypothesis<S>; token: number; text: string; logp: number }[] = [];
-    for (const h of beams) {
-      const lp = predictor.logProbs(h.state);
+  const rules: BeamRules<S, string> = {
+    // A token may extend the word while the text stays one word consistent with the typed prefix.
+    extend: (h, t) => (tokenizer.vocab.isSpecial(t) ? null : wordPart(h.data + tokenText[t], partial)),
+    // The word may end where it holds the prefix plus a letter: the mass of the tokens that start a boundary.
+    end: (h, lp) => {
+      if (!isFinished(h.data, partial)) return -Infinity;
       let boundary = 0;
-      for (let t = 1; t < lp.length; t++) {
-        const piece = tokenText[t];
-        const text2 = h.text + piece;
-        const word = wordPart(text2, partial);
-        if (word === null) {
-          // The token ends the word: its mass is the chance that the word stops here.
-          if (isFinished(h.text, partial) && startsBoundary(piece)) boundary += Math.exp(lp[t]);
-          continue;
-        }
-        next.push({ from: h, token: t, text: text2, logp: h.logp + lp[t] });
+      for (let t = 0; t < lp.length; t++) {
+        if (tokenizer.vocab.isSpecial(t) || !startsBoundary(tokenText[t])) continue;
+        if (wordPart(h.data + tokenText[t], partial) === null) boundary += Math.exp(lp[t]);
       }
-      if (boundary > 0) {
-        const word = h.text.slice(h.text.startsWith(' ') ? 1 : 0);
-        found.set(word, Math.max(found.get(word) ?? -Infinity, h.logp + Math.log(boundary)));
+      return boundary > 0 ? Math.log(boundary) : -Infinity;
+    },
+    key: (h) => h.data.slice(h.data.startsWith(' ') ? 1 : 0),
+    observe: (candidates) => {
+      for (const c of candidates) {
+        if (c.from.data.length < partial.length && c.data.length >= partial.length) prefixMass += Math.exp(c.logp);
       }
-    }
-    next.sort((a, b) => b.logp - a.logp);
-    for (const n of next) {
-      if (n.from.text.length < partial.length && n.text.length >= partial.length) prefixMass += Math.exp(n.logp);
-    }
-    const kept = next.slice(0, beam).filter((n) => n.logp > kthBest());
-    if (kept.length === 0) break;
-    const states = predictor.advance(kept.map((n) => n.from.state), kept.map((n) => n.token));
-    beams = kept.map((n, i) => ({ text: n.text, logp: n.logp, state: states[i] }));
-  }
+    },
+  };
+  const start = predictor.start(tokenizer.encode(committed));
+  const found = beamSearch(predictor, start, '', rules, { beam, nbest: k, maxSteps: maxTokens });
   // Report P(word | context, typed prefix), as a keyboard means it.
   const norm = prefixMass > 0 ? prefixMass : 1;
-  return [...found.entries()].sort((a, b) => b[1] - a[1]).slice(0, k)
-    .map(([word, lp]) => ({ word, prob: Math.min(1, Math.exp(lp) / norm) }));
+  return found.map((f) => ({ word: f.data.slice(f.data.startsWith(' ') ? 1 : 0), prob: Math.min(1, Math.exp(f.logp) / norm) }));
 }
 
 const textCache = new WeakMap<Tokenizer, string[]>();
 
-/** Every token's text by id (id 0, `<unk>`, as a character that is never a word). */
+/** Every token's text by id (the reserved tokens as a character that is never a word). */
 function tokenTexts(tokenizer: Tokenizer, size: number): string[] {
   let texts = textCache.get(tokenizer);
   if (!texts) {
-    texts = Array.from({ length: size }, (_, i) => (i === 0 ? '\u0000' : tokenizer.token(i)));
+    texts = Array.from({ length: size }, (_, i) => (tokenizer.vocab.isSpecial(i) ? '\u0000' : tokenizer.token(i)));
     textCache.set(tokenizer, texts);
   }
   return texts;

@@ -1,5 +1,5 @@
 import type { Tokenizer } from '../../data/tokenizer.js';
-import type { Predictor } from './predictor.js';
+import type { Predictor } from '../../decode/predictor.js';
 import { suggestWords } from './suggest.js';
 
 /** What a keyboard user would see on a test text. */

@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { fileSource } from '../../store/file-store.js';
+import { getTask, loadCheckpoint } from '../../tasks/registry.js';
+import { folder, numberFlag, printJson, UsageError } from '../run.js';
+
+export function registerEval(program: Command): void {
+  program.command('eval')
+    .description('evaluate a checkpoint (lm: loss, perplexity, bits per char, next-word accuracy, keystroke savings; tasks that make their own data: on fresh data)')
+    .argument('<dir>', 'checkpoint folder')
+    .option('--test <paths...>', 'test data (lm: a UTF-8 text file); tasks that make their own data take none')
+    .option('--words <n>', 'lm: words sampled for next-word accuracy and keystroke savings', '200')
+    .option('--json', 'print one JSON object on stdout')
+    .action((dir: string, flags: { test?: string[]; words: string; json?: boolean }) => {
+      const loaded = loadCheckpoint(folder(dir));
+      const task = getTask(loaded.config.task);
+      const [least, most] = task.testPaths;
+      const n = flags.test?.length ?? 0;
+      if (most === 0 && n > 0) throw new UsageError(`--test: ${task.name} makes fresh data and takes no --test`);
+      if (n < least || n > most) throw new UsageError(`--test: ${task.name} takes ${least === most ? least : `${least} to ${most}`} path${most === 1 ? '' : 's'}, got ${n}`);
+      const words = numberFlag('--words', flags.words, { integer: true, min: 0 });
+      const result = loaded.evaluate({ test: flags.test ?? null, settings: { words } }, fileSource);
+      if (flags.json) printJson(result);
+      else for (const [k, v] of Object.entries(result)) process.stdout.write(`${k}\t${Number.isInteger(v) ? v : v.toFixed(4)}\n`);
+    });
+}

@@ -1,0 +1,26 @@
+/**
+ * The decoding seam: anything that scores the next token after a context, with a state it
+ * carries forward one token at a time. Sampling, beam search, keyboard suggestions and (next)
+ * translation are written against this interface only, never against a model family.
+ */
+export interface Predictor<S = unknown> {
+  readonly vocabSize: number;
+  /** The state after reading `context` (token ids; only the last `contextLimit` are read). */
+  start(context: readonly number[]): S;
+  /** log P(next token) for a state, over the vocabulary. */
+  logProbs(state: S): Float64Array;
+  /** Each state advanced by one token, run as one batch where the model can. */
+  advance(states: readonly S[], tokens: readonly number[]): S[];
+  /** One state advanced by one token; the caller gives `state` up, so its memory may be reused. */
+  step(state: S, token: number): S;
+}
+
+/** log softmax in float64 (the decoders sum many log-probabilities). */
+export function logSoftmax64(logits: ArrayLike<number>): Float64Array {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
+  const lse = max + Math.log(sum);
+  return Float64Array.from(logits, (v) => v - lse);
+}

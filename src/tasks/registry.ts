@@ -1,0 +1,42 @@
+/**
+ * The one list of tasks. `seqlab train TASK` looks a task up by name; every command that reads
+ * a checkpoint looks it up by `config.task`. Adding a task is adding its folder and one line here.
+ */
+import { SeqlabError } from '../errors.js';
+import { readConfig } from '../store/checkpoint.js';
+import { type CheckpointStore, FILES } from '../store/store.js';
+import { lmTask } from './lm/task.js';
+import type { Capability, LoadedModel, Task } from './task.js';
+
+const TASKS: readonly Task[] = [lmTask];
+
+export function taskNames(): string[] {
+  return TASKS.map((t) => t.name);
+}
+
+export function allTasks(): readonly Task[] {
+  return TASKS;
+}
+
+/** The task named `name`; an unknown name is an error listing the known ones. */
+export function getTask(name: string): Task {
+  const task = TASKS.find((t) => t.name === name);
+  if (!task) throw new SeqlabError(`unknown task '${name}' (available: ${taskNames().join(', ')})`);
+  return task;
+}
+
+/**
+ * Loads the checkpoint in `store` through its task. With `need`, the model must have that
+ * capability: asking a translation model for suggestions is an error naming both.
+ */
+export function loadCheckpoint(store: CheckpointStore, need?: Capability): LoadedModel {
+  const config = readConfig(store);
+  const where = store.path(FILES.config);
+  const task = TASKS.find((t) => t.name === config.task);
+  if (!task) throw new SeqlabError(`${where}: this is a '${config.task}' checkpoint, a task this seqlab does not know`);
+  const loaded = task.load(config, store);
+  if (need && !loaded[need]) {
+    throw new SeqlabError(`${where}: this is a '${config.task}' checkpoint, and ${config.task} models cannot ${need}`);
+  }
+  return loaded;
+}
