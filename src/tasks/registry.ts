@@ -6,9 +6,10 @@ import { SeqlabError } from '../errors.js';
 import { readConfig } from '../store/checkpoint.js';
 import { type CheckpointStore, FILES } from '../store/store.js';
 import { lmTask } from './lm/task.js';
+import { memoryTask } from './memory/task.js';
 import type { Capability, LoadedModel, Task } from './task.js';
 
-const TASKS: readonly Task[] = [lmTask];
+const TASKS: readonly Task[] = [lmTask, memoryTask];
 
 export function taskNames(): string[] {
   return TASKS.map((t) => t.name);
