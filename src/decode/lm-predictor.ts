@@ -14,9 +14,10 @@ export interface LmPredictorState<S = unknown> {
 
 /**
  * Predictions from a `CausalLm`, in inference mode with no graph recorded. A context longer
- * than the model can use is cut to its last `contextLimit` tokens. A transformer whose positions
- * run out while decoding starts again from its last `contextLimit − 32` tokens, so it need not
- * restart at every step.
+ * than the model can use is cut to its last `contextLimit` tokens. A transformer starts from its
+ * last `contextLimit − headroom` tokens (headroom: a quarter of its positions, at most 32), and
+ * when its positions run out while decoding it starts again the same way, so it need not restart
+ * at every step.
  */
 export class LmPredictor implements Predictor<LmPredictorState> {
   constructor(readonly model: CausalLm) {
@@ -30,7 +31,8 @@ export class LmPredictor implements Predictor<LmPredictorState> {
   /** Tokens read at a (re)start: the whole limit for stateful models, less headroom for bounded ones. */
   private get startLimit(): number {
     const limit = this.model.contextLimit;
-    return this.model instanceof RecurrentLm ? limit : Math.max(1, limit - (this.model.config.arch === 'transformer' ? 32 : 0));
+    if (this.model instanceof RecurrentLm || this.model.config.arch !== 'transformer') return limit;
+    return Math.max(1, limit - Math.min(32, Math.floor(limit / 4)));
   }
 
   start(context: readonly number[]): LmPredictorState {

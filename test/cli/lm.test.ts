@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectUsageError, fixture, seqlab, tempDir } from './helpers.js';
+import { spawn } from 'node:child_process';
+import { expectUsageError, fixture, root, seqlab, tempDir } from './helpers.js';
 
 const corpus = fixture('shakespeare-20k.txt');
 
@@ -164,4 +165,25 @@ describe('seqlab bench', () => {
   it('rejects an unknown workload', () => {
     expectUsageError(seqlab('bench', '--workloads', 'Z'), /unknown workload 'Z'/);
   });
+});
+
+describe('generate streams', () => {
+  it('prints text as it is sampled: a generation of 100 million characters shows its first thousand within seconds', async () => {
+    const child = spawn(process.execPath, [join(root, 'bin/seqlab.js'), 'generate', join(root, 'models', 'shakespeare-char-lstm'),
+      '--prompt', 'ROMEO:', '--length', '100000000', '--seed', '1']);
+    let out = '';
+    const enough = new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.length >= 1000) resolve();
+      });
+      child.on('exit', (code) => reject(new Error(`exited with ${code} after ${out.length} characters`)));
+    });
+    try {
+      await enough;
+    } finally {
+      child.kill();
+    }
+    expect(out.startsWith('ROMEO:')).toBe(true);
+  }, 30_000);
 });

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { beamSearch, type BeamRules, lengthPenalty } from '../../src/decode/beam.js';
+import type { Predictor } from '../../src/decode/predictor.js';
+
+/** A first-order Markov chain over 4 tokens, token 3 = end of sentence; the state is the last token. */
+const P = [
+  [0.1, 0.5, 0.2, 0.2],
+  [0.3, 0.1, 0.3, 0.3],
+  [0.45, 0.05, 0.05, 0.45],
+  [0.25, 0.25, 0.25, 0.25],
+];
+const EOS = 3;
+
+const chain: Predictor<number> = {
+  vocabSize: 4,
+  start: (context) => context[context.length - 1],
+  logProbs: (s) => Float64Array.from(P[s], Math.log),
+  advance: (states, tokens) => tokens.slice(),
+  step: (_s, t) => t,
+};
+
+/** Every sentence of up to `max` tokens before <eos>, with its log-probability, by enumeration. */
+function exhaustive(first: number, max: number, alpha: number): { tokens: number[]; score: number }[] {
+  const out: { tokens: number[]; score: number }[] = [];
+  const walk = (tokens: number[], logp: number, last: number): void => {
+    const end = logp + Math.log(P[last][EOS]);
+    out.push({ tokens, score: end / lengthPenalty(tokens.length + 1, alpha) });
+    if (tokens.length === max) return;
+    for (let t = 0; t < EOS; t++) walk([...tokens, t], logp + Math.log(P[last][t]), t);
+  };
+  walk([], 0, first);
+  return out.sort((a, b) => b.score - a.score);
+}
+
+describe('beam search', () => {
+  // extend must return non-null data for allowed tokens: use the token list as the data.
+  const allowAll: BeamRules<number, number[]> = {
+    extend: (h, t) => (t === EOS ? null : [...h.data, t]),
+    end: (_h, lp) => lp[EOS],
+  };
+  it('with a beam wide enough to keep everything, finds the exact n-best of an enumeration', () => {
+    for (const alpha of [0, 0.6, 1.5]) {
+      const found = beamSearch(chain, 0, [] as number[], allowAll, { beam: 81, nbest: 5, maxSteps: 4, lengthPenalty: alpha });
+      const truth = exhaustive(0, 3, alpha).slice(0, 5);
+      // maxSteps 4 lets hypotheses of up to 3 tokens end (the 4th step would add a 4th token).
+      expect(found.map((f) => f.tokens)).toEqual(truth.map((t) => t.tokens));
+      found.forEach((f, i) => expect(f.score).toBeCloseTo(truth[i].score, 12));
+    }
+  });
+
+  it('n-best lists distinct hypotheses, best first, and a narrow beam still returns the greedy-reachable best', () => {
+    const found = beamSearch(chain, 0, [] as number[], allowAll, { beam: 2, nbest: 3, maxSteps: 10 });
+    expect(new Set(found.map((f) => f.tokens.join(','))).size).toBe(found.length);
+    for (let i = 1; i < found.length; i++) expect(found[i - 1].score).toBeGreaterThanOrEqual(found[i].score);
+    expect(found[0].tokens).toEqual(exhaustive(0, 9, 0)[0].tokens);
+  });
+
+  it('the length penalty lets longer sentences win', () => {
+    const short = beamSearch(chain, 0, [] as number[], allowAll, { beam: 8, nbest: 1, maxSteps: 8, lengthPenalty: 0 })[0];
+    const long = beamSearch(chain, 0, [] as number[], allowAll, { beam: 8, nbest: 1, maxSteps: 8, lengthPenalty: 2 })[0];
+    expect(long.tokens.length).toBeGreaterThan(short.tokens.length);
+  });
+
+  it('rules constrain what a hypothesis may become, and keyed hypotheses merge', () => {
+    const onlyOnes: BeamRules<number, number[]> = { ...allowAll, extend: (h, t) => (t === 1 ? [...h.data, t] : null), key: () => 'one' };
+    const found = beamSearch(chain, 0, [] as number[], onlyOnes, { beam: 4, nbest: 3, maxSteps: 5 });
+    expect(found).toHaveLength(1);
+    expect(found[0].tokens.every((t) => t === 1)).toBe(true);
+  });
+
+  it('keepUnfinished returns live hypotheses when nothing ended in time', () => {
+    const never: BeamRules<number, number[]> = { ...allowAll, end: () => -Infinity };
+    expect(beamSearch(chain, 0, [] as number[], never, { beam: 2, maxSteps: 3 })).toEqual([]);
+    const kept = beamSearch(chain, 0, [] as number[], never, { beam: 2, maxSteps: 3, keepUnfinished: true });
+    expect(kept).toHaveLength(1);
+    expect(kept[0].tokens).toHaveLength(3);
+  });
+
+  it('checks its options', () => {
+    expect(() => beamSearch(chain, 0, [] as number[], allowAll, { beam: 0 })).toThrow(/beam must be/);
+    expect(() => beamSearch(chain, 0, [] as number[], allowAll, { lengthPenalty: -1 })).toThrow(/lengthPenalty/);
+  });
+});
