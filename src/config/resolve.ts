@@ -31,7 +31,7 @@ export function resolveConfig<C extends object>(section: string, defaults: Reado
       if (value === undefined) continue;
       if (!(key in defaults)) throw new ConfigError(section, key, `unknown key (expected one of ${Object.keys(defaults).join(', ')})`);
       const expected = typeof (defaults as Record<string, unknown>)[key];
-      if (typeof value !== expected) throw new ConfigError(section, key, `must be a ${expected}, got ${JSON.stringify(value)}`);
+      if (typeof value !== expected) throw new ConfigError(section, key, `must be a ${expected}, got ${shown(value)}`);
       const allowed = (choices as Record<string, readonly string[] | undefined>)[key];
       if (allowed && !allowed.includes(value as string)) {
         throw new ConfigError(section, key, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
@@ -42,11 +42,16 @@ export function resolveConfig<C extends object>(section: string, defaults: Reado
   return out as C;
 }
 
+/** A value as an error message shows it (numbers as JavaScript writes them, so Infinity stays Infinity). */
+function shown(v: unknown): string {
+  return typeof v === 'number' ? String(v) : JSON.stringify(v);
+}
+
 /** Checks that `config[key]` is a whole number ≥ min. */
 export function checkWhole<C extends object>(section: string, config: C, key: keyof C & string, min = 1): void {
   const v = config[key] as unknown;
   if (!(typeof v === 'number' && Number.isInteger(v) && v >= min)) {
-    throw new ConfigError(section, key, `must be a whole number >= ${min}, got ${JSON.stringify(v)}`);
+    throw new ConfigError(section, key, `must be a whole number >= ${min}, got ${shown(v)}`);
   }
 }
 
@@ -55,7 +60,7 @@ export function checkRange<C extends object>(section: string, config: C, key: ke
   closed = false): void {
   const v = config[key] as unknown;
   const ok = typeof v === 'number' && v >= lo && (closed ? v <= hi : v < hi);
-  if (!ok) throw new ConfigError(section, key, `must be in [${lo}, ${hi}${closed ? ']' : ')'}, got ${JSON.stringify(v)}`);
+  if (!ok) throw new ConfigError(section, key, `must be in [${lo}, ${hi}${closed ? ']' : ')'}, got ${shown(v)}`);
 }
 
 /**

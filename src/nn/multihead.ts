@@ -45,12 +45,6 @@ export interface MultiHeadAttentionOptions {
   dropout?: number;
   /** Biases on the input and output projections. Default true. */
   bias?: boolean;
-  /**
-   * Run the fused attention kernel where it applies (default true); false always runs the
-   * composed definition (same results to float32 rounding). `explicit(fn)` does the same for
-   * every layer at once, and is the switch to prefer.
-   */
-  fused?: boolean;
 }
 
 /** Masks for one call; nonzero means "masked" in both, as PyTorch's boolean masks. */
@@ -120,7 +114,8 @@ export interface MultiHeadOutput {
  * (`attendComposed`: heads permuted out, QKᵀ, masked scaled softmax, dropout, ·V, permuted
  * back), which is the definition and takes any mask and dropout; and the fused primitive
  * (ops/attention.ts), which reads the heads in place from the projections and runs whenever
- * the masks are causal and/or key padding and no dropout applies to the weights.
+ * the masks are causal and/or key padding and no dropout applies to the weights. Inside
+ * `explicit(fn)` the composed path always runs.
  */
 export class MultiHeadAttention extends Module {
   in_proj_weight: Tensor;
@@ -128,7 +123,6 @@ export class MultiHeadAttention extends Module {
   out_proj: Linear;
   readonly headDim: number;
   readonly dropout: number;
-  readonly fused: boolean;
 
   constructor(readonly embedDim: number, readonly numHeads: number, private readonly _rng: Rng,
     options: MultiHeadAttentionOptions = {}) {
@@ -144,7 +138,6 @@ export class MultiHeadAttention extends Module {
       throw new SeqlabError(`MultiHeadAttention: dropout ${this.dropout} must be in [0, 1)`);
     }
     const bias = options.bias ?? true;
-    this.fused = options.fused ?? true;
     this.headDim = embedDim / numHeads;
     this.in_proj_weight = xavierUniformParam([3 * embedDim, embedDim], _rng);
     this.in_proj_bias = bias ? constantParam([3 * embedDim], 0) : null;
@@ -184,7 +177,7 @@ export class MultiHeadAttention extends Module {
   private fusedOptions(masks: AttentionMasks, batch: number, tq: number, tk: number): AttentionOptions | null {
     checkMask(masks.attnMask, [tq, tk], 'MultiHeadAttention attnMask');
     checkMask(masks.keyPaddingMask, [batch, tk], 'MultiHeadAttention keyPaddingMask');
-    if (!this.fused || isExplicit() || (this.training && this.dropout > 0)) return null;
+    if (isExplicit() || (this.training && this.dropout > 0)) return null;
     if (masks.attnMask && !isCausalMask(masks.attnMask, tq, tk)) return null;
     return { causal: masks.attnMask !== undefined, keyPadding: masks.keyPaddingMask ?? null };
   }

@@ -10,6 +10,7 @@
  * two equal.
  */
 import type { CellKind } from '../backend/index.js';
+import { checkRange, checkWhole, resolveConfig } from '../config/resolve.js';
 import { SeqlabError } from '../errors.js';
 import { tracing } from '../inspect/trace.js';
 import { dropout } from '../ops/dropout.js';
@@ -54,6 +55,8 @@ const sharedDefaults: RecurrentConfig = {
   inputSize: 32, hiddenSize: 64, numLayers: 1, bidirectional: false, dropout: 0, bias: true,
 };
 
+const NONLINEARITIES: readonly RnnNonlinearity[] = ['tanh', 'relu'];
+
 /** Defaults: 32 inputs, 64 hidden, 1 layer, one direction, no dropout, biases, tanh. */
 export const defaultRnnConfig: Readonly<RnnConfig> = Object.freeze({ ...sharedDefaults, nonlinearity: 'tanh' });
 /** Defaults: 32 inputs, 64 hidden, 1 layer, one direction, no dropout, biases. */
@@ -89,21 +92,16 @@ export interface LstmOutput extends RecurrentOutput {
   cN: Tensor;
 }
 
-/** Fills `given` from `defaults`; unknown keys, wrong types and bad values are SeqlabErrors. */
-function resolveConfig<C extends RecurrentConfig>(kind: string, defaults: Readonly<C>, given: Partial<C>): C {
-  const out: Record<string, unknown> = { ...defaults };
-  for (const [key, value] of Object.entries(given)) {
-    if (value === undefined) continue;
-    if (!(key in defaults)) throw new SeqlabError(`${kind}: unknown config key '${key}'`);
-    const expected = typeof out[key];
-    if (typeof value !== expected) throw new SeqlabError(`${kind}: config key '${key}' should be a ${expected}, got ${JSON.stringify(value)}`);
-    out[key] = value;
-  }
-  const c = out as unknown as C;
-  for (const key of ['inputSize', 'hiddenSize', 'numLayers'] as const) {
-    if (!Number.isInteger(c[key]) || c[key] < 1) throw new SeqlabError(`${kind}: ${key} must be a positive integer, got ${c[key]}`);
-  }
-  if (!(c.dropout >= 0 && c.dropout < 1)) throw new SeqlabError(`${kind}: dropout ${c.dropout} must be in [0, 1)`);
+/**
+ * `given` over `defaults`, checked (`ConfigError`s in section `kind`): unknown keys and wrong
+ * types, sizes that are not positive whole numbers, dropout outside [0, 1), and a string key
+ * outside its `choices`.
+ */
+function resolveStackConfig<C extends RecurrentConfig>(kind: string, defaults: Readonly<C>, given: Partial<C>,
+  choices: Partial<Record<keyof C, readonly string[]>> = {}): C {
+  const c = resolveConfig(kind, defaults, [given], choices);
+  for (const key of ['inputSize', 'hiddenSize', 'numLayers'] as const) checkWhole(kind, c, key);
+  checkRange(kind, c, 'dropout', 0, 1);
   return c;
 }
 
@@ -247,7 +245,7 @@ function cellName(layer: number, direction: number): string {
  */
 export class Rnn extends RecurrentStack<RnnConfig> {
   constructor(config: Partial<RnnConfig>, rng: Rng) {
-    const c = resolveConfig('Rnn', defaultRnnConfig, config);
+    const c = resolveStackConfig('Rnn', defaultRnnConfig, config, { nonlinearity: NONLINEARITIES });
     super(c, c.nonlinearity === 'relu' ? 'rnn_relu' : 'rnn_tanh', rng, (inputSize) => new RnnCell(inputSize, c.hiddenSize, rng, c.nonlinearity, c.bias));
   }
 
@@ -264,7 +262,7 @@ export class Rnn extends RecurrentStack<RnnConfig> {
  */
 export class Gru extends RecurrentStack<GruConfig> {
   constructor(config: Partial<GruConfig>, rng: Rng) {
-    const c = resolveConfig('Gru', defaultGruConfig, config);
+    const c = resolveStackConfig('Gru', defaultGruConfig, config);
     super(c, 'gru', rng, (inputSize) => new GruCell(inputSize, c.hiddenSize, rng, c.bias));
   }
 
@@ -281,7 +279,7 @@ export class Gru extends RecurrentStack<GruConfig> {
  */
 export class Lstm extends RecurrentStack<LstmConfig> {
   constructor(config: Partial<LstmConfig>, rng: Rng) {
-    const c = resolveConfig('Lstm', defaultLstmConfig, config);
+    const c = resolveStackConfig('Lstm', defaultLstmConfig, config);
     super(c, 'lstm', rng, (inputSize) => new LstmCell(inputSize, c.hiddenSize, rng, c.bias));
   }
 

@@ -4,7 +4,7 @@
  * Field names give PyTorch's parameter names (`self_attn.in_proj_weight`, `linear1.weight`,
  * `norm1.bias`, `layers.0.…`), so weights move between the two unchanged.
  */
-import { SeqlabError } from '../errors.js';
+import { ConfigError, checkRange, checkWhole, resolveConfig } from '../config/resolve.js';
 import { add } from '../ops/elementwise.js';
 import { concat } from '../ops/shape-ops.js';
 import { gelu, relu } from '../ops/unary.js';
@@ -51,31 +51,22 @@ export const defaultTransformerConfig: Readonly<TransformerConfig> = Object.free
   ...defaultTransformerLayerConfig, numLayers: 6, finalNorm: true,
 });
 
+const ACTIVATIONS: readonly TransformerLayerConfig['activation'][] = ['relu', 'gelu'];
+
 /**
- * Fills a partial config from `defaults` and checks it: unknown keys, wrong types, and a
- * width not divisible by the heads are errors naming the key.
+ * Fills a partial config from `defaults` and checks it (`where` names the section of its
+ * `ConfigError`s): unknown keys, wrong types, sizes that are not positive whole numbers, a
+ * width not divisible by the heads, dropout outside [0, 1) and a non-positive eps are errors.
  */
 export function resolveTransformerConfig<C extends TransformerLayerConfig>(partial: Partial<C>, defaults: Readonly<C>,
-  where = 'transformer config'): C {
-  const out = { ...defaults } as C;
-  for (const [key, value] of Object.entries(partial)) {
-    if (!(key in defaults)) throw new SeqlabError(`${where}: unknown key '${key}'`);
-    const expected = typeof (defaults as Record<string, unknown>)[key];
-    if (typeof value !== expected) throw new SeqlabError(`${where}: '${key}' must be a ${expected}, got ${JSON.stringify(value)}`);
-    (out as Record<string, unknown>)[key] = value;
-  }
-  const positive = ['dModel', 'nhead', 'dimFeedforward', 'numLayers'].filter((k) => k in out);
-  for (const key of positive) {
-    const v = (out as Record<string, unknown>)[key] as number;
-    if (!(Number.isInteger(v) && v > 0)) throw new SeqlabError(`${where}: '${key}' must be a positive integer, got ${v}`);
-  }
-  if (out.dModel % out.nhead !== 0) throw new SeqlabError(`${where}: dModel ${out.dModel} is not divisible by nhead ${out.nhead}`);
-  if (!(out.dropout >= 0 && out.dropout < 1)) throw new SeqlabError(`${where}: 'dropout' ${out.dropout} must be in [0, 1)`);
-  if (!(out.layerNormEps > 0)) throw new SeqlabError(`${where}: 'layerNormEps' must be positive`);
-  if (out.activation !== 'relu' && out.activation !== 'gelu') {
-    throw new SeqlabError(`${where}: 'activation' must be 'relu' or 'gelu', got '${String(out.activation)}'`);
-  }
-  return out;
+  where = 'transformer'): C {
+  const c = resolveConfig<C>(where, defaults, [partial], { activation: ACTIVATIONS } as Partial<Record<keyof C, readonly string[]>>);
+  const sizes = ['dModel', 'nhead', 'dimFeedforward', 'numLayers'].filter((key) => key in c);
+  for (const key of sizes) checkWhole(where, c as Record<string, unknown>, key);
+  if (c.dModel % c.nhead !== 0) throw new ConfigError(where, 'nhead', `must divide \`dModel\` (${c.dModel}), got ${c.nhead}`);
+  checkRange(where, c, 'dropout', 0, 1);
+  if (!(c.layerNormEps > 0)) throw new ConfigError(where, 'layerNormEps', `must be > 0, got ${c.layerNormEps}`);
+  return c;
 }
 
 /** The pieces of a layer that its feed-forward block and residuals use. */

@@ -3,6 +3,7 @@
  * past it must read from its last k inputs, so on a task that needs step t−k or earlier it
  * stays at chance, which is the point of showing it beside the recurrent models.
  */
+import { checkWhole, resolveConfig } from '../config/resolve.js';
 import { SeqlabError } from '../errors.js';
 import { concat, slice } from '../ops/shape-ops.js';
 import { tanh } from '../ops/unary.js';
@@ -69,15 +70,9 @@ export class FfnWindow extends Module {
   }
 }
 
+/** `given` over the defaults; every size must be a positive whole number (`ConfigError` otherwise). */
 function resolveWindowConfig(given: Partial<FfnWindowConfig>): FfnWindowConfig {
-  const out: Record<string, unknown> = { ...defaultFfnWindowConfig };
-  for (const [key, value] of Object.entries(given)) {
-    if (value === undefined) continue;
-    if (!(key in defaultFfnWindowConfig)) throw new SeqlabError(`FfnWindow: unknown config key '${key}'`);
-    if (!Number.isInteger(value) || (value as number) < 1) {
-      throw new SeqlabError(`FfnWindow: ${key} must be a positive integer, got ${JSON.stringify(value)}`);
-    }
-    out[key] = value;
-  }
-  return out as unknown as FfnWindowConfig;
+  const c = resolveConfig('FfnWindow', defaultFfnWindowConfig, [given]);
+  for (const key of Object.keys(c) as (keyof FfnWindowConfig)[]) checkWhole('FfnWindow', c, key);
+  return c;
 }

@@ -7,7 +7,6 @@
  * Tasks know nothing about flags: their errors name config keys (a `ConfigError`) and data
  * records; the CLI maps keys back to the flags that set them.
  */
-import type { Suggestion } from './lm/suggest.js';
 import type { SamplingConfig } from '../decode/sampling.js';
 import type { StoredConfig } from '../store/checkpoint.js';
 import type { CheckpointStore, DataSource } from '../store/store.js';
@@ -54,6 +53,12 @@ export interface TaskRun {
 export interface EvalRequest {
   test: readonly string[] | null;
   settings: Readonly<Record<string, unknown>>;
+}
+
+/** One keyboard suggestion: the word and the model's probability of it coming next. */
+export interface Suggestion {
+  word: string;
+  prob: number;
 }
 
 export interface GenerateRequest {

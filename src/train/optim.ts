@@ -1,4 +1,5 @@
 import { backend } from '../backend/index.js';
+import { ConfigError, checkRange, resolveConfig } from '../config/resolve.js';
 import { SeqlabError } from '../errors.js';
 import { Module } from '../nn/module.js';
 import { noGrad } from '../tensor/autograd.js';
@@ -63,40 +64,6 @@ export const defaultAdamConfig: Readonly<AdamConfig> = Object.freeze({
 
 /** torch.optim.AdamW's defaults: as Adam, with weight decay 1e-2. */
 export const defaultAdamWConfig: Readonly<AdamConfig> = Object.freeze({ ...defaultAdamConfig, weightDecay: 1e-2 });
-
-/**
- * Merges user options over `defaults`, rejecting unknown keys and values of the wrong type
- * (configs arrive as JSON, so a typo must not silently fall back to a default).
- */
-export function resolveConfig<T extends object>(what: string, defaults: Readonly<T>, given: object = {}): T {
-  const out: Record<string, unknown> = { ...defaults };
-  const known = Object.keys(defaults);
-  for (const [key, value] of Object.entries(given)) {
-    if (value === undefined) continue;
-    if (!known.includes(key)) {
-      throw new SeqlabError(`${what}: unknown option '${key}' (expected one of ${known.join(', ')})`);
-    }
-    const def = (defaults as Record<string, unknown>)[key];
-    const ok = typeof def === 'number' ? typeof value === 'number' && Number.isFinite(value)
-      : Array.isArray(def) ? Array.isArray(value) && value.length === def.length
-        && value.every((v) => typeof v === 'number' && Number.isFinite(v))
-        : typeof value === typeof def;
-    if (!ok) throw new SeqlabError(`${what}: option '${key}' must be ${describe(def)}, got ${JSON.stringify(value)}`);
-    out[key] = Array.isArray(value) ? [...value] : value;
-  }
-  return out as T;
-}
-
-function describe(def: unknown): string {
-  if (Array.isArray(def)) return `an array of ${def.length} numbers`;
-  return typeof def === 'number' ? 'a finite number' : `a ${typeof def}`;
-}
-
-function requireRange(what: string, name: string, v: number, lo: number, hi: number, hiOpen = false): void {
-  if (!(v >= lo && (hiOpen ? v < hi : v <= hi))) {
-    throw new SeqlabError(`${what}: ${name} must be in [${lo}, ${hi}${hiOpen ? ')' : ']'}, got ${v}`);
-  }
-}
 
 /** Name/tensor pairs from any ParamSource; the same tensor twice is an error, as in PyTorch. */
 export function namedParams(source: ParamSource): [string, Tensor][] {
@@ -245,12 +212,11 @@ export class Sgd extends Optimizer {
   readonly config: Readonly<SgdConfig>;
 
   constructor(params: ParamSource, config: Partial<SgdConfig> = {}) {
-    const c = resolveConfig('sgd', defaultSgdConfig, config);
-    requireRange('sgd', 'lr', c.lr, 0, Infinity);
-    requireRange('sgd', 'momentum', c.momentum, 0, Infinity);
-    requireRange('sgd', 'weightDecay', c.weightDecay, 0, Infinity);
+    const c = resolveConfig('sgd', defaultSgdConfig, [config]);
+    for (const key of ['lr', 'momentum', 'weightDecay'] as const) checkRange('sgd', c, key, 0, Infinity);
+    if (!Number.isFinite(c.dampening)) throw new ConfigError('sgd', 'dampening', `must be a finite number, got ${c.dampening}`);
     if (c.nesterov && (c.momentum <= 0 || c.dampening !== 0)) {
-      throw new SeqlabError('sgd: Nesterov momentum needs momentum > 0 and dampening 0');
+      throw new ConfigError('sgd', 'nesterov', 'needs `momentum` > 0 and `dampening` 0');
     }
     super(params, c.lr);
     this.config = Object.freeze(c);
@@ -293,14 +259,14 @@ abstract class AdamFamily extends Optimizer {
   protected abstract readonly decoupled: boolean;
 
   protected constructor(what: string, params: ParamSource, config: Partial<AdamConfig>, defaults: Readonly<AdamConfig>) {
-    const c = resolveConfig(what, defaults, config);
-    requireRange(what, 'lr', c.lr, 0, Infinity);
-    requireRange(what, 'betas[0]', c.betas[0], 0, 1, true);
-    requireRange(what, 'betas[1]', c.betas[1], 0, 1, true);
-    requireRange(what, 'eps', c.eps, 0, Infinity);
-    requireRange(what, 'weightDecay', c.weightDecay, 0, Infinity);
+    const c = resolveConfig(what, defaults, [config]);
+    for (const key of ['lr', 'eps', 'weightDecay'] as const) checkRange(what, c, key, 0, Infinity);
+    const betas: unknown = c.betas; // an array passes resolveConfig's type check whatever it holds
+    if (!(Array.isArray(betas) && betas.length === 2 && betas.every((b) => typeof b === 'number' && b >= 0 && b < 1))) {
+      throw new ConfigError(what, 'betas', `must be two numbers in [0, 1), got ${JSON.stringify(betas)}`);
+    }
     super(params, c.lr);
-    this.config = Object.freeze(c);
+    this.config = Object.freeze({ ...c, betas: Object.freeze([c.betas[0], c.betas[1]] as const) });
   }
 
   protected bufferNames(): readonly string[] {

@@ -1,5 +1,6 @@
+import { ConfigError, checkRange, checkWhole, resolveConfig } from '../config/resolve.js';
 import { SeqlabError } from '../errors.js';
-import { type Optimizer, resolveConfig } from './optim.js';
+import type { Optimizer } from './optim.js';
 
 /** The learning-rate schedules: constant, warmup + cosine decay, warmup + inverse square root. */
 export type ScheduleKind = 'constant' | 'cosine' | 'noam';
@@ -22,22 +23,21 @@ export const defaultScheduleConfig: Readonly<ScheduleConfig> = Object.freeze({
 });
 
 const KINDS: readonly ScheduleKind[] = ['constant', 'cosine', 'noam'];
+const SECTION = 'schedule';
 
 /**
  * A full schedule config from partial (JSON) options: unknown keys, wrong types and
  * inconsistent values are errors naming the option.
  */
 export function resolveScheduleConfig(options: object = {}): ScheduleConfig {
-  const c = resolveConfig('schedule', defaultScheduleConfig, options);
-  if (!KINDS.includes(c.kind)) throw new SeqlabError(`schedule: unknown kind '${c.kind}' (expected ${KINDS.join(', ')})`);
-  if (!(c.lr >= 0)) throw new SeqlabError(`schedule: lr must be >= 0, got ${c.lr}`);
-  if (!(c.minLr >= 0 && c.minLr <= c.lr)) throw new SeqlabError(`schedule: minLr must be in [0, lr], got ${c.minLr}`);
-  if (!Number.isInteger(c.warmupSteps) || c.warmupSteps < 0) {
-    throw new SeqlabError(`schedule: warmupSteps must be a whole number >= 0, got ${c.warmupSteps}`);
-  }
-  if (c.kind === 'noam' && c.warmupSteps < 1) throw new SeqlabError('schedule: noam needs warmupSteps >= 1');
+  const c = resolveConfig<ScheduleConfig>(SECTION, defaultScheduleConfig, [options as Record<string, unknown>], { kind: KINDS });
+  checkRange(SECTION, c, 'lr', 0, Infinity);
+  checkRange(SECTION, c, 'minLr', 0, c.lr, true);
+  checkWhole(SECTION, c, 'warmupSteps', 0);
+  if (!Number.isFinite(c.totalSteps)) throw new ConfigError(SECTION, 'totalSteps', `must be a finite number, got ${c.totalSteps}`);
+  if (c.kind === 'noam' && c.warmupSteps < 1) throw new ConfigError(SECTION, 'warmupSteps', `must be >= 1 for noam, got ${c.warmupSteps}`);
   if (c.kind === 'cosine' && (!Number.isInteger(c.totalSteps) || c.totalSteps <= c.warmupSteps)) {
-    throw new SeqlabError(`schedule: cosine needs a whole number totalSteps > warmupSteps (${c.warmupSteps}), got ${c.totalSteps}`);
+    throw new ConfigError(SECTION, 'totalSteps', `must be a whole number > \`warmupSteps\` (${c.warmupSteps}) for cosine, got ${c.totalSteps}`);
   }
   return c;
 }

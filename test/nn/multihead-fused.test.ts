@@ -1,35 +1,62 @@
 import { describe, expect, it } from 'vitest';
 import { causalMask, isCausalMask, MultiHeadAttention, type AttentionMasks } from '../../src/nn/multihead.js';
 import { concat, reshape } from '../../src/ops/shape-ops.js';
-import { backward, noGrad, Rng, type Tensor, tensor } from '../../src/tensor/index.js';
+import { backward, explicit, noGrad, Rng, type Tensor, tensor } from '../../src/tensor/index.js';
 import { rand } from '../helpers/check-op.js';
 
 /**
- * MultiHeadAttention's fused path (ops/attention.ts, taken for causal and padding masks without
- * dropout) against its composed definition (`fused: false`): outputs, weights and every
- * gradient, for self-attention, cross-attention and attention over a key-value cache.
+ * MultiHeadAttention's fused path (ops/attention.ts, taken by default for causal and padding
+ * masks without dropout) against its composed definition (the path inside `explicit`): that
+ * each run takes the path it should, then outputs, weights and every gradient, for
+ * self-attention, cross-attention and attention over a key-value cache.
  */
 
-const mha = (fused: boolean, dropout = 0): MultiHeadAttention =>
-  new MultiHeadAttention(12, 3, new Rng(3), { fused, dropout });
+/** A fresh layer; the same seed each time, so every call has the same parameters. */
+const mha = (dropout = 0): MultiHeadAttention => new MultiHeadAttention(12, 3, new Rng(3), { dropout });
 
-/** Output and weights joined, then the gradients of the inputs and of every parameter. */
-function run(m: MultiHeadAttention, xs: Tensor[], f: (m: MultiHeadAttention, xs: Tensor[]) => { output: Tensor; weights: Tensor }):
-  Float32Array[] {
+/** The fused attention primitive's op labels (ops/attention.ts). */
+const FUSED_ATTENTION = ['attention', 'attention_weights'];
+
+/** Op labels of the graph behind `root`. */
+function opsOf(root: Tensor): Set<string> {
+  const ops = new Set<string>();
+  const seen = new Set<Tensor>([root]);
+  const stack = [root];
+  while (stack.length > 0) {
+    const t = stack.pop()!;
+    ops.add(t.op);
+    for (const x of t.inputs) if (!seen.has(x)) { seen.add(x); stack.push(x); }
+  }
+  return ops;
+}
+
+type Attend = (m: MultiHeadAttention, xs: Tensor[]) => { output: Tensor; weights: Tensor };
+
+/** Output and weights joined, then the gradients of the inputs and of every parameter; and the graph's ops. */
+function run(m: MultiHeadAttention, xs: Tensor[], f: Attend): { arrays: Float32Array[]; ops: Set<string> } {
   const copies = xs.map((x) => tensor(Float32Array.from(x.data), [...x.shape]));
   for (const x of copies) x.requiresGrad = true;
   m.zeroGrad();
   const { output, weights } = f(m, copies);
   const y = concat([reshape(output, [-1]), reshape(weights, [-1])], 0);
+  const ops = opsOf(y);
   const rng = new Rng(4);
   backward(y, tensor(Float32Array.from({ length: y.size }, () => rng.uniform(-1, 1)), y.shape));
-  return [y.data, ...copies.map((x) => x.grad!.data), ...m.parameters().map((p) => p.grad!.data)].map((a) => Float32Array.from(a));
+  const arrays = [y.data, ...copies.map((x) => x.grad!.data), ...m.parameters().map((p) => p.grad!.data)].map((a) => Float32Array.from(a));
+  return { arrays, ops };
 }
 
-function expectPathsEqual(xs: Tensor[], f: (m: MultiHeadAttention, xs: Tensor[]) => { output: Tensor; weights: Tensor }, what: string): void {
-  const want = run(mha(false), xs, f);
-  const got = run(mha(true), xs, f);
+function expectPathsEqual(xs: Tensor[], f: Attend, what: string): void {
+  const composed = explicit(() => run(mha(), xs, f));
+  const fused = run(mha(), xs, f);
+  for (const op of FUSED_ATTENTION) {
+    expect(fused.ops.has(op), `${what}: the default path runs '${op}'`).toBe(true);
+    expect(composed.ops.has(op), `${what}: the explicit path runs '${op}'`).toBe(false);
+  }
+  const [want, got] = [composed.arrays, fused.arrays];
+  expect(got.length).toBe(want.length);
   got.forEach((g, i) => {
+    expect(g.length, `${what}: array ${i}`).toBe(want[i].length);
     for (let n = 0; n < g.length; n++) {
       if (!(Math.abs(g[n] - want[i][n]) <= 1e-5 + 1e-4 * Math.abs(want[i][n]))) {
         expect.fail(`${what}: array ${i} element ${n} is ${g[n]} fused, ${want[i][n]} composed`);
@@ -63,7 +90,7 @@ describe('MultiHeadAttention: the fused path equals the composed definition', ()
       const kv = { k: concat([cache.k, fresh.k], 2), v: concat([cache.v, fresh.v], 2) };
       return a.attendProjected(y, kv, { attnMask: causalMask(2, 5) });
     }, 'cached');
-    const a = mha(true);
+    const a = mha();
     const { kv } = noGrad(() => a.selfAttention(past));
     const want = noGrad(() => a.projectKeyValue(past, past));
     expect(kv.k.shape).toEqual([2, 3, 3, 4]);
@@ -77,9 +104,15 @@ describe('MultiHeadAttention: the fused path equals the composed definition', ()
     expect(isCausalMask(band, 4, 4)).toBe(false);
     expect(isCausalMask(causalMask(4), 4, 4)).toBe(true);
     expect(isCausalMask(causalMask(2, 5), 2, 5)).toBe(true);
-    const out = (m: MultiHeadAttention): Float32Array => noGrad(() => m.forward(x, x, x, { attnMask: band }).output).data;
-    expect(Array.from(out(mha(true)))).toEqual(Array.from(out(mha(false))));
-    const drop = (fused: boolean): Float32Array => noGrad(() => mha(fused, 0.5).train(true).forward(x, x, x).output).data;
-    expect(Array.from(drop(true))).toEqual(Array.from(drop(false)));
+    // Gradients recorded, so each output's graph shows which path ran.
+    const banded = (): Tensor => mha().forward(x, x, x, { attnMask: band }).output;
+    const dropped = (): Tensor => mha(0.5).train(true).forward(x, x, x).output;
+    for (const [what, f] of [['band mask', banded], ['dropout in training', dropped]] as const) {
+      const [byDefault, composed] = [f(), explicit(f)];
+      for (const op of FUSED_ATTENTION) expect(opsOf(byDefault).has(op), `${what}: default path runs '${op}'`).toBe(false);
+      expect(Array.from(byDefault.data), what).toEqual(Array.from(composed.data));
+    }
+    // The same layer in eval mode with no mask does take the fused path.
+    expect(opsOf(mha(0.5).train(false).forward(x, x, x).output).has('attention')).toBe(true);
   });
 });

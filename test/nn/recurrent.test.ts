@@ -221,10 +221,10 @@ describe('stacks', () => {
     expect(() => lstm.forward(rand([2, 4, 3]), { h0: rand([1, 3, 2]) })).toThrow(/h0 is \[1, 3, 2\], expected \[1, 2, 2\]/);
     expect(() => lstm.forward(rand([2, 4, 3]), { lengths: [4, 5] })).toThrow(/length 5 of sequence 1 is not in 1..4/);
     expect(() => lstm.forward(rand([2, 4, 3]), { lengths: [4] })).toThrow(/1 lengths given for a batch of 2/);
-    expect(() => new Lstm({ inputSize: 3, hidenSize: 2 } as never, new Rng(0))).toThrow(/unknown config key 'hidenSize'/);
+    expect(() => new Lstm({ inputSize: 3, hidenSize: 2 } as never, new Rng(0))).toThrow(/Lstm\.hidenSize: unknown key/);
     expect(() => new Gru({ inputSize: 0 }, new Rng(0))).toThrow(SeqlabError);
-    expect(() => new Rnn({ nonlinearity: 'sigmoid' as never }, new Rng(0))).toThrow(/nonlinearity/);
-    expect(() => new Gru({ dropout: 1 }, new Rng(0))).toThrow(/dropout/);
+    expect(() => new Rnn({ nonlinearity: 'sigmoid' as never }, new Rng(0))).toThrow(/Rnn\.nonlinearity: must be one of tanh, relu/);
+    expect(() => new Gru({ dropout: 1 }, new Rng(0))).toThrow(/Gru\.dropout: must be in \[0, 1\), got 1/);
   });
 });
 
@@ -292,6 +292,6 @@ describe('FfnWindow', () => {
     const model = new FfnWindow({ inputSize: 2, outputSize: 2, window: 2, hiddenSize: 3 }, new Rng(20));
     gradCheck((x) => model.forward(x), [rand([2, 3, 2], 21), ...model.parameters()]);
     expect(() => model.forward(rand([2, 3, 4]))).toThrow(/should be \[batch, time, 2\]/);
-    expect(() => new FfnWindow({ window: 0 }, new Rng(0))).toThrow(/window must be a positive integer/);
+    expect(() => new FfnWindow({ window: 0 }, new Rng(0))).toThrow(/FfnWindow\.window: must be a whole number >= 1, got 0/);
   });
 });

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { SeqlabError } from '../../src/errors.js';
 import { withTrace } from '../../src/inspect/trace.js';
 import { layerNorm } from '../../src/nn/functional.js';
 import type { Module } from '../../src/nn/module.js';
@@ -143,11 +142,11 @@ describe('Transformer stacks', () => {
 
   it('check configs: unknown keys, wrong types, heads that do not divide the width', () => {
     expect(defaultTransformerLayerConfig).toMatchObject({ dModel: 512, nhead: 8, dimFeedforward: 2048, dropout: 0, normFirst: false });
-    expect(() => new TransformerEncoderLayer({ ...small, nhead: 3 }, new Rng(1))).toThrow(/dModel 4 is not divisible by nhead 3/);
-    expect(() => new TransformerEncoderLayer({ ...small, heads: 2 } as Partial<TransformerLayerConfig>, new Rng(1))).toThrow(/unknown key 'heads'/);
-    expect(() => new TransformerEncoderLayer({ ...small, dModel: '4' } as unknown as Partial<TransformerLayerConfig>, new Rng(1))).toThrow(SeqlabError);
-    expect(() => new TransformerEncoderLayer({ ...small, activation: 'tanh' } as unknown as Partial<TransformerLayerConfig>, new Rng(1))).toThrow(/activation/);
-    expect(() => new TransformerEncoder({ ...small, numLayers: 0 }, new Rng(1))).toThrow(/numLayers/);
+    expect(() => new TransformerEncoderLayer({ ...small, nhead: 3 }, new Rng(1))).toThrow(/TransformerEncoderLayer\.nhead: must divide `dModel` \(4\), got 3/);
+    expect(() => new TransformerEncoderLayer({ ...small, heads: 2 } as Partial<TransformerLayerConfig>, new Rng(1))).toThrow(/TransformerEncoderLayer\.heads: unknown key/);
+    expect(() => new TransformerEncoderLayer({ ...small, dModel: '4' } as unknown as Partial<TransformerLayerConfig>, new Rng(1))).toThrow(/TransformerEncoderLayer\.dModel: must be a number/);
+    expect(() => new TransformerEncoderLayer({ ...small, activation: 'tanh' } as unknown as Partial<TransformerLayerConfig>, new Rng(1))).toThrow(/TransformerEncoderLayer\.activation: must be one of relu, gelu/);
+    expect(() => new TransformerEncoder({ ...small, numLayers: 0 }, new Rng(1))).toThrow(/TransformerEncoder\.numLayers: must be a whole number >= 1, got 0/);
   });
 });
 

@@ -37,12 +37,12 @@ describe('learning-rate schedules', () => {
   });
 
   it('rejects bad configs and steps with a message naming the option', () => {
-    expect(() => resolveScheduleConfig({ kind: 'linear' })).toThrow(/unknown kind 'linear'/);
-    expect(() => resolveScheduleConfig({ warmup: 3 })).toThrow(/unknown option 'warmup'/);
-    expect(() => resolveScheduleConfig({ kind: 'cosine', warmupSteps: 10, totalSteps: 10 })).toThrow(/totalSteps > warmupSteps/);
-    expect(() => resolveScheduleConfig({ kind: 'noam' })).toThrow(/warmupSteps >= 1/);
-    expect(() => resolveScheduleConfig({ minLr: 1 })).toThrow(/minLr must be in/);
-    expect(() => resolveScheduleConfig({ warmupSteps: 1.5 })).toThrow(/whole number/);
+    expect(() => resolveScheduleConfig({ kind: 'linear' })).toThrow(/schedule\.kind: must be one of constant, cosine, noam, got "linear"/);
+    expect(() => resolveScheduleConfig({ warmup: 3 })).toThrow(/schedule\.warmup: unknown key/);
+    expect(() => resolveScheduleConfig({ kind: 'cosine', warmupSteps: 10, totalSteps: 10 })).toThrow(/schedule\.totalSteps: must be a whole number > `warmupSteps` \(10\) for cosine/);
+    expect(() => resolveScheduleConfig({ kind: 'noam' })).toThrow(/schedule\.warmupSteps: must be >= 1 for noam/);
+    expect(() => resolveScheduleConfig({ minLr: 1 })).toThrow(/schedule\.minLr: must be in \[0, 0\.001\]/);
+    expect(() => resolveScheduleConfig({ warmupSteps: 1.5 })).toThrow(/schedule\.warmupSteps: must be a whole number >= 0/);
     expect(() => lrAt(resolveScheduleConfig(), -1)).toThrow(/step must be/);
   });
 

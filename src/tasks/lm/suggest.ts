@@ -2,12 +2,7 @@ import { SeqlabError } from '../../errors.js';
 import type { Tokenizer } from '../../data/tokenizer.js';
 import { type BeamRules, beamSearch } from '../../decode/beam.js';
 import type { Predictor } from '../../decode/predictor.js';
-
-/** One keyboard suggestion: the word and the model's probability of it coming next. */
-export interface Suggestion {
-  word: string;
-  prob: number;
-}
+import type { Suggestion } from '../task.js';
 
 export interface SuggestOptions {
   k: number;

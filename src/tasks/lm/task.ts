@@ -12,11 +12,11 @@ import { SeqlabError } from '../../errors.js';
 import type { StoredConfig } from '../../store/checkpoint.js';
 import type { CheckpointStore, DataSource } from '../../store/store.js';
 import { Rng } from '../../tensor/random.js';
-import type { EvalRequest, GenerateRequest, LoadedModel, Task } from '../task.js';
+import type { EvalRequest, GenerateRequest, LoadedModel, Suggestion, Task } from '../task.js';
 import { lmLoss, ngramLoss } from './loss.js';
 import { LM_PRESETS } from './presets.js';
 import { LM_TASK_ARCHS, type LoadedLmParts, loadLmParts, setupLm } from './setup.js';
-import { type Suggestion, suggestWords } from './suggest.js';
+import { suggestWords } from './suggest.js';
 import { wordMetrics } from './word-metrics.js';
 
 /** Evaluation settings: how many test words to score as a keyboard would (0: none). */
