@@ -1,4 +1,4 @@
-import { SeqlabError } from '../errors.js';
+import { ConfigError } from '../config/resolve.js';
 import type { Rng } from '../tensor/random.js';
 
 /** How to pick the next token from a distribution. */
@@ -14,9 +14,9 @@ export interface SamplingConfig {
 export const defaultSamplingConfig: Readonly<SamplingConfig> = Object.freeze({ temperature: 1, topK: 0, topP: 1 });
 
 export function checkSamplingConfig(c: SamplingConfig): void {
-  if (!(c.temperature >= 0 && Number.isFinite(c.temperature))) throw new SeqlabError(`--temperature must be >= 0, got ${c.temperature}`);
-  if (!(Number.isInteger(c.topK) && c.topK >= 0)) throw new SeqlabError(`--top-k must be a whole number >= 0, got ${c.topK}`);
-  if (!(c.topP > 0 && c.topP <= 1)) throw new SeqlabError(`--top-p must be in (0, 1], got ${c.topP}`);
+  if (!(c.temperature >= 0 && Number.isFinite(c.temperature))) throw new ConfigError('sampling', 'temperature', `must be >= 0, got ${c.temperature}`);
+  if (!(Number.isInteger(c.topK) && c.topK >= 0)) throw new ConfigError('sampling', 'topK', `must be a whole number >= 0, got ${c.topK}`);
+  if (!(c.topP > 0 && c.topP <= 1)) throw new ConfigError('sampling', 'topP', `must be in (0, 1], got ${c.topP}`);
 }
 
 /** softmax(logits / T) in float64. */

@@ -1,5 +1,5 @@
 import { backend } from '../backend/index.js';
-import { SeqlabError } from '../errors.js';
+import { ConfigError } from '../config/resolve.js';
 import type { Module } from '../nn/module.js';
 import { backward } from '../tensor/autograd.js';
 import { Rng } from '../tensor/random.js';
@@ -87,7 +87,11 @@ export interface TrainResult {
 }
 
 /** Raised when the loss stops being a number: training cannot go on from there. */
-export class NonFiniteLossError extends SeqlabError {}
+export class NonFiniteLossError extends ConfigError {
+  constructor(value: number, step: number) {
+    super('train', 'lr', `the loss became ${value} at step ${step}; lower the learning rate (\`lr\`) or check the data`);
+  }
+}
 
 /** The number of updates the run is allowed, from steps and epochs (Infinity if neither). */
 function stepLimit(c: TrainerConfig, stepsPerEpoch: number): number {
@@ -105,7 +109,7 @@ function stepLimit(c: TrainerConfig, stepsPerEpoch: number): number {
 export async function train(t: Trainable, config: TrainerConfig, events: TrainerEvents = {},
   resume?: { state: TrainState; optimizer: (o: Optimizer) => void }): Promise<TrainResult> {
   const total = stepLimit(config, t.stepsPerEpoch);
-  if (total === Infinity && config.timeBudget <= 0) throw new SeqlabError('train: give --steps, --epochs or --time-budget');
+  if (total === Infinity && config.timeBudget <= 0) throw new ConfigError('train', 'steps', 'no limit given: give `steps`, `epochs` or `timeBudget`');
   const optimizer = makeOptimizer(config.optimizer, t.model, { lr: config.lr, weightDecay: config.weightDecay });
   const schedule = makeSchedule({ kind: config.schedule, lr: config.lr, warmupSteps: config.warmupSteps,
     ...(config.schedule === 'cosine' ? { totalSteps: Math.max(total === Infinity ? 10000 : total, config.warmupSteps + 1), minLr: config.lr / 10 } : {}) });
@@ -130,7 +134,7 @@ export async function train(t: Trainable, config: TrainerConfig, events: Trainer
     const { loss, tokens } = t.trainBatch(rng);
     const value = loss.item();
     if (!Number.isFinite(value)) {
-      throw new NonFiniteLossError(`train: the loss became ${value} at step ${s.step + 1}; lower --lr or check the data`);
+      throw new NonFiniteLossError(value, s.step + 1);
     }
     backward(loss);
     if (config.clip > 0) clipGradNorm(t.model, config.clip);

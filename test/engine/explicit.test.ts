@@ -10,6 +10,7 @@ import { concat, reshape } from '../../src/ops/shape-ops.js';
 import { softmaxLast } from '../../src/ops/softmax.js';
 import { backward, explicit, isExplicit, isRecording, noGrad, Rng, type Tensor, tensor } from '../../src/tensor/index.js';
 import { rand } from '../helpers/check-op.js';
+import { opsOf } from '../helpers/graph.js';
 
 /**
  * `explicit(fn)` runs every layer by its composed definition. For each layer, on both backends:
@@ -31,19 +32,6 @@ interface Case {
   fused: string[];
   /** Fresh inputs (copies on each call, same values) and a seeded layer: the same parameters on each call. */
   build: () => { inputs: Tensor[]; module?: Module; forward: (xs: Tensor[]) => Tensor[] };
-}
-
-/** Op labels of the graph behind `root`. */
-function opsOf(root: Tensor): Set<string> {
-  const ops = new Set<string>();
-  const seen = new Set<Tensor>([root]);
-  const stack = [root];
-  while (stack.length > 0) {
-    const t = stack.pop()!;
-    ops.add(t.op);
-    for (const x of t.inputs) if (!seen.has(x)) { seen.add(x); stack.push(x); }
-  }
-  return ops;
 }
 
 /** One forward and backward (a fixed random upstream gradient on all outputs joined). */

@@ -3,6 +3,7 @@ import { causalMask, isCausalMask, MultiHeadAttention, type AttentionMasks } fro
 import { concat, reshape } from '../../src/ops/shape-ops.js';
 import { backward, explicit, noGrad, Rng, type Tensor, tensor } from '../../src/tensor/index.js';
 import { rand } from '../helpers/check-op.js';
+import { opsOf } from '../helpers/graph.js';
 
 /**
  * MultiHeadAttention's fused path (ops/attention.ts, taken by default for causal and padding
@@ -16,19 +17,6 @@ const mha = (dropout = 0): MultiHeadAttention => new MultiHeadAttention(12, 3, n
 
 /** The fused attention primitive's op labels (ops/attention.ts). */
 const FUSED_ATTENTION = ['attention', 'attention_weights'];
-
-/** Op labels of the graph behind `root`. */
-function opsOf(root: Tensor): Set<string> {
-  const ops = new Set<string>();
-  const seen = new Set<Tensor>([root]);
-  const stack = [root];
-  while (stack.length > 0) {
-    const t = stack.pop()!;
-    ops.add(t.op);
-    for (const x of t.inputs) if (!seen.has(x)) { seen.add(x); stack.push(x); }
-  }
-  return ops;
-}
 
 type Attend = (m: MultiHeadAttention, xs: Tensor[]) => { output: Tensor; weights: Tensor };
 

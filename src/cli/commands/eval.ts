@@ -5,7 +5,7 @@ import { folder, numberFlag, printJson, UsageError } from '../run.js';
 
 export function registerEval(program: Command): void {
   program.command('eval')
-    .description('evaluate a checkpoint (lm: loss, perplexity, bits per char, next-word accuracy, keystroke savings; tasks that make their own data: on fresh data)')
+    .description('evaluate a checkpoint with its task\'s metrics, on test data or, for tasks that make their own, on fresh data')
     .argument('<dir>', 'checkpoint folder')
     .option('--test <paths...>', 'test data (lm: a UTF-8 text file); tasks that make their own data take none')
     .option('--words <n>', 'lm: words sampled for next-word accuracy and keystroke savings', '200')

@@ -1,4 +1,5 @@
 import { randomWindows, sequentialWindows } from '../../data/batching.js';
+import { ConfigError } from '../../config/resolve.js';
 import { SeqlabError } from '../../errors.js';
 import type { CausalLm } from '../../models/causal-lm.js';
 import type { KneserNey } from '../../models/ngram.js';
@@ -13,7 +14,7 @@ import type { LmData } from './data.js';
 export function lmTrainable(model: CausalLm, data: LmData, batch: number, dropoutRng: Rng, evalTokens: number): Trainable {
   const time = model.config.context;
   if (data.train.length <= time + 1) {
-    throw new SeqlabError(`lm: the training text has ${data.train.length} tokens, fewer than a context of ${time}`);
+    throw new ConfigError('model', 'context', `the training text has ${data.train.length} tokens, fewer than a context of ${time}`);
   }
   const validSlice = data.valid.subarray(0, Math.max(2, Math.min(data.valid.length, evalTokens)));
   return {

@@ -68,7 +68,7 @@ class LoadedLm implements LoadedModel {
 
 export const lmTask: Task = {
   name: 'lm',
-  summary: 'language model: next-token prediction on text (keyboard suggestions, generation)',
+  summary: 'language models of text, for keyboard suggestions and generation',
   archs: LM_TASK_ARCHS,
   defaultArch: 'lstm',
   presets: LM_PRESETS,

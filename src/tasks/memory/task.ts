@@ -149,7 +149,7 @@ function load(stored: StoredConfig, store: CheckpointStore): LoadedModel {
 
 export const memoryTask: Task = {
   name: 'memory',
-  summary: 'synthetic memory problems: echo the token k steps back, the adding problem, balanced brackets',
+  summary: 'synthetic memory problems: echo, adding, balanced brackets',
   archs: LM_ARCHS,
   defaultArch: 'lstm',
   presets: ['small'],
