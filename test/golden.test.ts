@@ -6,7 +6,10 @@ import { referenceBackend, wasmBackend, withBackend } from '../src/backend/index
 import { runFolder } from './golden/runner.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const folders = [join(here, 'golden/fixtures'), join(here, '../../shared/golden')].filter((d) => existsSync(d));
+// Each root's top level, then the use-case subfolders wired in so far (../shared/golden/README.md).
+const roots = [join(here, 'golden/fixtures'), join(here, '../../shared/golden')];
+const subfolders = ['', 'translate'];
+const folders = roots.flatMap((root) => subfolders.map((sub) => join(root, sub))).filter((d) => existsSync(d));
 
 const backends = [['reference', referenceBackend], ['wasm', wasmBackend]] as const;
 

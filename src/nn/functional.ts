@@ -113,13 +113,26 @@ export function layerNormExplicit(x: Tensor, weight: Tensor | null, bias: Tensor
   return y;
 }
 
+/** Options of `crossEntropy` beyond PyTorch's positional ones. */
+export interface CrossEntropyOptions {
+  /**
+   * ε in [0, 1]: the target distribution is (1 − ε)·onehot(t) + ε/C, as PyTorch's
+   * `label_smoothing` (the smoothed mass goes to every class, the target's included). Default 0.
+   */
+  labelSmoothing?: number;
+}
+
 /**
- * Cross-entropy from logits [..., C] and integer targets (one per row): −log softmax(x)[t],
- * averaged over the rows whose target is not `ignoreIndex`. With every row ignored the loss is
- * 0 with zero gradient (PyTorch gives NaN).
+ * Cross-entropy from logits [..., C] and integer targets (one per row), p = softmax(x):
+ *   ℓᵢ = (1 − ε)·(−log p[tᵢ]) + ε·mean_c(−log p[c])     (ε = `labelSmoothing`, default 0),
+ * averaged (or summed) over the rows whose target is not `ignoreIndex`; ignored rows count for
+ * nothing, in the sum and in the divisor. With every row ignored the loss is 0 with zero
+ * gradient (PyTorch gives NaN).
  */
 export function crossEntropy(logits: Tensor, targets: Indices, ignoreIndex = -100,
-  reduction: 'mean' | 'sum' = 'mean'): Tensor {
+  reduction: 'mean' | 'sum' = 'mean', options: CrossEntropyOptions = {}): Tensor {
+  const eps = options.labelSmoothing ?? 0;
+  if (!(eps >= 0 && eps <= 1)) throw new SeqlabError(`crossEntropy: labelSmoothing must be in [0, 1], got ${eps}`);
   const classes = logits.shape[logits.rank - 1];
   const rows = logits.size / classes;
   if (targets.length !== rows) {
@@ -138,9 +151,14 @@ export function crossEntropy(logits: Tensor, targets: Indices, ignoreIndex = -10
     keep[i] = 1;
     count++;
   }
-  const logp = logSoftmax(reshape(logits, [rows, classes]), -1);
-  const picked = mul(indexSelect(reshape(logp, [rows * classes]), 0, flat), new Tensor(keep, [rows]));
-  const total = mul(sum(picked), -1);
+  const logp = logSoftmax(reshape(logits, [rows, classes]), -1); // [N, C]
+  const counted = new Tensor(keep, [rows]);
+  const picked = mul(indexSelect(reshape(logp, [rows * classes]), 0, flat), counted); // [N]
+  let total = mul(sum(picked), -1);
+  if (eps > 0) {
+    const uniform = mul(sum(mul(sum(logp, -1), counted)), -1 / classes); // Σ over counted rows of mean_c(−log p[c])
+    total = add(mul(total, 1 - eps), mul(uniform, eps));
+  }
   return reduction === 'sum' ? total : div(total, Math.max(count, 1));
 }
 

@@ -15,6 +15,7 @@ export { MultiHeadAttention, causalMask, type AttentionMasks, type MultiHeadOutp
 export {
   TransformerEncoderLayer, TransformerDecoderLayer, TransformerEncoder, TransformerDecoder,
   defaultTransformerLayerConfig, defaultTransformerConfig, type TransformerLayerConfig, type TransformerConfig,
-  type EncoderMasks, type DecoderMasks,
+  type EncoderMasks, type DecoderMasks, Transformer, defaultEncoderDecoderConfig, type EncoderDecoderConfig,
+  type TransformerMasks, type AttentionCache, type DecoderCache,
 } from './transformer.js';
 export { SinusoidalPositionalEncoding, LearnedPositionalEncoding, sinusoidalTable } from './positional.js';

@@ -5,6 +5,7 @@
  * `norm1.bias`, `layers.0.…`), so weights move between the two unchanged.
  */
 import { ConfigError, checkRange, checkWhole, resolveConfig } from '../config/resolve.js';
+import { SeqlabError } from '../errors.js';
 import { add } from '../ops/elementwise.js';
 import { concat } from '../ops/shape-ops.js';
 import { gelu, relu } from '../ops/unary.js';
@@ -61,7 +62,8 @@ const ACTIVATIONS: readonly TransformerLayerConfig['activation'][] = ['relu', 'g
 export function resolveTransformerConfig<C extends TransformerLayerConfig>(partial: Partial<C>, defaults: Readonly<C>,
   where = 'transformer'): C {
   const c = resolveConfig<C>(where, defaults, [partial], { activation: ACTIVATIONS } as Partial<Record<keyof C, readonly string[]>>);
-  const sizes = ['dModel', 'nhead', 'dimFeedforward', 'numLayers'].filter((key) => key in c);
+  const sizes = ['dModel', 'nhead', 'dimFeedforward', 'numLayers', 'numEncoderLayers', 'numDecoderLayers']
+    .filter((key) => key in c);
   for (const key of sizes) checkWhole(where, c as Record<string, unknown>, key);
   if (c.dModel % c.nhead !== 0) throw new ConfigError(where, 'nhead', `must divide \`dModel\` (${c.dModel}), got ${c.nhead}`);
   checkRange(where, c, 'dropout', 0, 1);
@@ -291,7 +293,8 @@ export class TransformerEncoder extends Module {
 
 /**
  * N decoder layers (`layers.0.…`) and an optional final LayerNorm (`norm`).
- * tgt [B, T, E], memory [B, S, E] → [B, T, E].
+ * tgt [B, T, E], memory [B, S, E] → [B, T, E]; with `caches` (one per layer, incremental
+ * decoding) tgt holds only the new positions, as in `TransformerDecoderLayer.forward`.
  */
 export class TransformerDecoder extends Module {
   layers: TransformerDecoderLayer[];
@@ -306,9 +309,105 @@ export class TransformerDecoder extends Module {
     this.norm = this.config.finalNorm ? new LayerNorm(this.config.dModel, this.config.layerNormEps) : null;
   }
 
-  forward(tgt: Tensor, memory: Tensor, masks: DecoderMasks = {}): Tensor {
+  forward(tgt: Tensor, memory: Tensor, masks: DecoderMasks = {}, caches?: readonly DecoderCache[]): Tensor {
+    if (caches && caches.length !== this.layers.length) {
+      throw new SeqlabError(`TransformerDecoder: ${caches.length} caches for ${this.layers.length} layers`);
+    }
     let h = tgt;
-    for (const layer of this.layers) h = layer.forward(h, memory, masks);
+    for (const [i, layer] of this.layers.entries()) h = layer.forward(h, memory, masks, caches?.[i]);
     return this.norm ? this.norm.forward(h) : h;
+  }
+
+  /** One empty cache per layer, for `forward(…, caches)`. */
+  emptyCaches(): DecoderCache[] {
+    return this.layers.map(() => emptyDecoderCache());
+  }
+}
+
+/** The shape of a whole encoder-decoder: one layer shape, and how many layers on each side. */
+export interface EncoderDecoderConfig extends TransformerLayerConfig {
+  numEncoderLayers: number;
+  numDecoderLayers: number;
+}
+
+/** PyTorch's nn.Transformer defaults (6 + 6 layers), with dropout 0 as the layers' default. */
+export const defaultEncoderDecoderConfig: Readonly<EncoderDecoderConfig> = Object.freeze({
+  ...defaultTransformerLayerConfig, numEncoderLayers: 6, numDecoderLayers: 6,
+});
+
+/**
+ * nn.Transformer's masks; nonzero = masked. S source, T target positions. As in PyTorch,
+ * `memoryKeyPaddingMask` is not taken from `srcKeyPaddingMask`: pass the same tensor for both
+ * to keep the decoder off padded source positions.
+ */
+export interface TransformerMasks {
+  /** [S, S] on encoder self-attention. */
+  srcMask?: Tensor;
+  /** [T, T] on decoder self-attention, usually `causalMask(T)`. */
+  tgtMask?: Tensor;
+  /** [T, S] on cross-attention. */
+  memoryMask?: Tensor;
+  /** [B, S] source padding, in the encoder. */
+  srcKeyPaddingMask?: Tensor;
+  /** [B, T] target padding, in decoder self-attention. */
+  tgtKeyPaddingMask?: Tensor;
+  /** [B, S] source padding, in cross-attention. */
+  memoryKeyPaddingMask?: Tensor;
+}
+
+/**
+ * torch.nn.Transformer with batch_first=True: an encoder stack and a decoder stack, each with a
+ * final LayerNorm (`encoder.norm`, `decoder.norm`), parameters named as PyTorch's
+ * (`encoder.layers.0.self_attn.in_proj_weight`, `decoder.layers.1.multihead_attn.…`).
+ * Embeddings and the output layer stay outside, as in PyTorch.
+ *   memory = encoder(src) [B, S, E];  out = decoder(tgt, memory) [B, T, E].
+ * Init as PyTorch's: every matrix re-drawn xavier-uniform after the layers are built.
+ */
+export class Transformer extends Module {
+  encoder: TransformerEncoder;
+  decoder: TransformerDecoder;
+  readonly config: EncoderDecoderConfig;
+
+  constructor(config: Partial<EncoderDecoderConfig>, rng: Rng) {
+    super();
+    const c = resolveTransformerConfig(config, defaultEncoderDecoderConfig, 'Transformer');
+    this.config = c;
+    const { numEncoderLayers, numDecoderLayers, ...layer } = c;
+    this.encoder = new TransformerEncoder({ ...layer, numLayers: numEncoderLayers, finalNorm: true }, rng);
+    this.decoder = new TransformerDecoder({ ...layer, numLayers: numDecoderLayers, finalNorm: true }, rng);
+    for (const p of this.parameters()) {
+      if (p.rank !== 2) continue;
+      const bound = Math.sqrt(6 / (p.shape[0] + p.shape[1])); // fan_out [0], fan_in [1]
+      p.write((data) => { for (let i = 0; i < data.length; i++) data[i] = rng.uniform(-bound, bound); });
+    }
+  }
+
+  /** src [B, S, E], tgt [B, T, E] → [B, T, E]: `decode(tgt, encode(src, masks), masks)`. */
+  forward(src: Tensor, tgt: Tensor, masks: TransformerMasks = {}): Tensor {
+    if (src.shape[0] !== tgt.shape[0]) {
+      throw new SeqlabError(`Transformer: src batch ${src.shape[0]} and tgt batch ${tgt.shape[0]} differ`);
+    }
+    return this.decode(tgt, this.encode(src, masks), masks);
+  }
+
+  /** src [B, S, E] → memory [B, S, E], with `srcMask` and `srcKeyPaddingMask`. */
+  encode(src: Tensor, masks: TransformerMasks = {}): Tensor {
+    return this.encoder.forward(src, { mask: masks.srcMask, keyPaddingMask: masks.srcKeyPaddingMask });
+  }
+
+  /**
+   * tgt [B, T, E], memory [B, S, E] → [B, T, E], with the target and memory masks. With `caches`
+   * (from `emptyCaches()`, one per decoder layer) tgt holds only the new positions: `tgtMask` is
+   * then [T, T' + T] and `tgtKeyPaddingMask` [B, T' + T] over the T' cached ones, and memory's
+   * keys and values are projected once, on the first call.
+   */
+  decode(tgt: Tensor, memory: Tensor, masks: TransformerMasks = {}, caches?: readonly DecoderCache[]): Tensor {
+    const { tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask } = masks;
+    return this.decoder.forward(tgt, memory, { tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask }, caches);
+  }
+
+  /** One empty cache per decoder layer, for `decode(…, caches)`. */
+  emptyCaches(): DecoderCache[] {
+    return this.decoder.emptyCaches();
   }
 }

@@ -9,7 +9,9 @@ export const basicHandlers: Record<string, Handler> = {
   }),
   cross_entropy: (c) => {
     const t = c.raw('target');
-    return { loss: ops.reshape(F.crossEntropy(c.input('logits'), t.data, Number(c.config.ignore_index ?? -100)), [1]) };
+    const labelSmoothing = Number(c.config.label_smoothing ?? 0);
+    const loss = F.crossEntropy(c.input('logits'), t.data, Number(c.config.ignore_index ?? -100), 'mean', { labelSmoothing });
+    return { loss: ops.reshape(loss, [1]) };
   },
   binary_cross_entropy_with_logits: (c) => ({
     loss: ops.reshape(F.bceWithLogits(c.input('logits'), c.input('target')), [1]),

@@ -1,5 +1,7 @@
 import { causalMask } from '../../../src/nn/multihead.js';
-import { type TransformerLayerConfig, TransformerDecoderLayer, TransformerEncoderLayer } from '../../../src/nn/transformer.js';
+import {
+  Transformer, type TransformerLayerConfig, TransformerDecoderLayer, TransformerEncoderLayer,
+} from '../../../src/nn/transformer.js';
 import { Rng } from '../../../src/tensor/index.js';
 import type { GoldenCase } from '../fixture.js';
 import { bindParams } from './attention.js';
@@ -32,6 +34,27 @@ export const transformerHandlers: Record<string, Handler> = {
       output: layer.forward(tgt, c.input('memory'), {
         tgtMask: c.config.causal === true ? causalMask(tgt.shape[1]) : undefined,
         memoryKeyPaddingMask: c.hasInput('memory_key_padding_mask') ? c.mask('memory_key_padding_mask') : undefined,
+      }),
+    };
+  },
+  // nn.Transformer: `config.tgt_mask: 'causal'`; a fixture without memory_key_padding_mask uses
+  // src_key_padding_mask there too (its `config.masks` says so).
+  transformer: (c) => {
+    const k = c.config;
+    const model = new Transformer({
+      ...layerConfig(c), numEncoderLayers: Number(k.num_encoder_layers), numDecoderLayers: Number(k.num_decoder_layers),
+    }, new Rng(0));
+    bindParams(c, model);
+    const tgt = c.input('tgt');
+    if (k.tgt_mask !== undefined && k.tgt_mask !== 'causal') throw new Error(`unknown tgt_mask '${String(k.tgt_mask)}'`);
+    const optMask = (name: string) => (c.hasInput(name) ? c.mask(name) : undefined);
+    const srcKeyPaddingMask = optMask('src_key_padding_mask');
+    return {
+      output: model.forward(c.input('src'), tgt, {
+        tgtMask: k.tgt_mask === 'causal' ? causalMask(tgt.shape[1]) : undefined,
+        srcKeyPaddingMask,
+        tgtKeyPaddingMask: optMask('tgt_key_padding_mask'),
+        memoryKeyPaddingMask: optMask('memory_key_padding_mask') ?? srcKeyPaddingMask,
       }),
     };
   },
