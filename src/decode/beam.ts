@@ -64,15 +64,120 @@ export interface BeamOptions {
   lengthPenalty: number;
   /** When fewer than `nbest` finished by `maxSteps`, return the best live ones as they are. */
   keepUnfinished: boolean;
+  /**
+   * Endings compete with extensions for the beam, as in translation toolkits: a hypothesis ends
+   * only where its ending ranks among the step's `beam` best candidates, and the search stops
+   * once it holds `nbest` endings and the step's best candidate was an ending. With beam 1 this
+   * is greedy decoding. Otherwise (keyboard suggestions) every hypothesis' ending is recorded.
+   */
+  endsCompete: boolean;
+  /** Most extensions considered per hypothesis and step (the best by log-probability); Infinity: all. */
+  perHypothesis: number;
 }
 
 export const defaultBeamOptions: Readonly<BeamOptions> = Object.freeze({
-  beam: 4, nbest: 1, maxSteps: 100, lengthPenalty: 0, keepUnfinished: false,
+  beam: 4, nbest: 1, maxSteps: 100, lengthPenalty: 0, keepUnfinished: false, endsCompete: false, perHypothesis: Infinity,
 });
 
 /** GNMT's length penalty ((5 + n) / 6)^α. */
 export function lengthPenalty(n: number, alpha: number): number {
   return alpha === 0 ? 1 : ((5 + n) / 6) ** alpha;
+}
+
+/** What a search asks of its driver: advance these states by these tokens, and send the new states back. */
+export interface AdvanceRequest<S> {
+  states: S[];
+  tokens: number[];
+}
+
+function checkOptions(o: BeamOptions): void {
+  for (const key of ['beam', 'nbest'] as const) {
+    if (!(Number.isInteger(o[key]) && o[key] >= 1)) throw new SeqlabError(`beam search: ${key} must be a whole number >= 1, got ${o[key]}`);
+  }
+  if (!(o.lengthPenalty >= 0)) throw new SeqlabError(`beam search: lengthPenalty must be >= 0, got ${o.lengthPenalty}`);
+}
+
+/** The best `k` of `items` by `logp`, best first (a stable order among equals). */
+function topByLogp<T extends { logp: number }>(items: T[], k: number): T[] {
+  items.sort((a, b) => b.logp - a.logp);
+  return k < items.length ? items.slice(0, k) : items;
+}
+
+/**
+ * One beam search as a generator: it yields each step's advance request and takes the new
+ * states back, so a driver can run many searches in lockstep with one `advance` for all their
+ * hypotheses (translation decodes a batch of sentences this way). Returns the n-best.
+ */
+export function* beamSearchSteps<S, D>(logProbs: (state: S) => Float64Array, state: S, data: D, rules: BeamRules<S, D>,
+  options: Partial<BeamOptions> = {}): Generator<AdvanceRequest<S>, Finished<D>[], S[]> {
+  const o = { ...defaultBeamOptions, ...options };
+  checkOptions(o);
+  const key = rules.key ?? ((h: Hypothesis<S, D>) => h.tokens.join(' '));
+  const finished = new Map<string, Finished<D>>();
+  const nthBest = (): number => [...finished.values()].map((f) => f.score).sort((a, b) => b - a)[o.nbest - 1] ?? -Infinity;
+  const bestPossible = (logp: number): number => logp / lengthPenalty(o.maxSteps + 1, o.lengthPenalty);
+  const finish = (h: Hypothesis<S, D>, end: number): void => {
+    const f: Finished<D> = { tokens: h.tokens, logp: h.logp + end, score: (h.logp + end) / lengthPenalty(h.tokens.length + 1, o.lengthPenalty), data: h.data };
+    const k = key(h);
+    const had = finished.get(k);
+    if (!had || f.score > had.score) finished.set(k, f);
+  };
+  let beams: Hypothesis<S, D>[] = [{ tokens: [], logp: 0, state, data }];
+  for (let step = 0; step < o.maxSteps && beams.length > 0; step++) {
+    let next: Candidate<S, D>[] = [];
+    const ends: { h: Hypothesis<S, D>; end: number; logp: number }[] = [];
+    for (const h of beams) {
+      const lp = logProbs(h.state);
+      const mine: Candidate<S, D>[] = [];
+      for (let t = 0; t < lp.length; t++) {
+        const logp = h.logp + lp[t];
+        if (logp === -Infinity) continue;
+        const d = rules.extend(h, t, logp);
+        if (d !== null) mine.push({ from: h, token: t, logp, data: d });
+      }
+      next.push(...(o.perHypothesis < mine.length ? topByLogp(mine, o.perHypothesis) : mine));
+      const end = rules.end(h, lp);
+      if (end > -Infinity) ends.push({ h, end, logp: h.logp + end });
+    }
+    next.sort((a, b) => b.logp - a.logp);
+    let endedFirst = false;
+    if (o.endsCompete) {
+      // An ending counts where it ranks among the step's `beam` best candidates, endings and extensions together.
+      const ranked = topByLogp(ends, o.beam);
+      ranked.forEach((e, i) => {
+        if (i + countAbove(next, e.logp) < o.beam) finish(e.h, e.end);
+      });
+      endedFirst = ranked.length > 0 && (next.length === 0 || ranked[0].logp > next[0].logp);
+    } else {
+      for (const e of ends) finish(e.h, e.end);
+    }
+    rules.observe?.(next);
+    if (o.endsCompete && endedFirst && finished.size >= o.nbest) {
+      beams = [];
+      break;
+    }
+    const bar = nthBest();
+    next = next.slice(0, o.beam).filter((n) => bestPossible(n.logp) > bar);
+    if (next.length === 0) {
+      beams = [];
+      break;
+    }
+    const states: S[] = yield { states: next.map((n) => n.from.state), tokens: next.map((n) => n.token) };
+    beams = next.map((n, i) => ({ tokens: [...n.from.tokens, n.token], logp: n.logp, state: states[i], data: n.data }));
+  }
+  const out = [...finished.values()].sort((a, b) => b.score - a.score).slice(0, o.nbest);
+  if (o.keepUnfinished && out.length < o.nbest) {
+    const live = beams.map((h) => ({ tokens: h.tokens, logp: h.logp, score: h.logp / lengthPenalty(h.tokens.length, o.lengthPenalty), data: h.data }));
+    out.push(...live.sort((a, b) => b.score - a.score).slice(0, o.nbest - out.length));
+  }
+  return out;
+}
+
+/** How many candidates (sorted best first) rank above an ending of `logp`: extensions win ties. */
+function countAbove<T extends { logp: number }>(sorted: readonly T[], logp: number): number {
+  let n = 0;
+  while (n < sorted.length && sorted[n].logp >= logp) n++;
+  return n;
 }
 
 /**
@@ -81,49 +186,35 @@ export function lengthPenalty(n: number, alpha: number): number {
  */
 export function beamSearch<S, D>(predictor: Predictor<S>, state: S, data: D, rules: BeamRules<S, D>,
   options: Partial<BeamOptions> = {}): Finished<D>[] {
-  const o = { ...defaultBeamOptions, ...options };
-  for (const key of ['beam', 'nbest'] as const) {
-    if (!(Number.isInteger(o[key]) && o[key] >= 1)) throw new SeqlabError(`beam search: ${key} must be a whole number >= 1, got ${o[key]}`);
+  const search = beamSearchSteps((s: S) => predictor.logProbs(s), state, data, rules, options);
+  let r = search.next();
+  while (!r.done) r = search.next(predictor.advance(r.value.states, r.value.tokens));
+  return r.value;
+}
+
+/**
+ * Many beam searches in lockstep, one per start state: at each step every live hypothesis of
+ * every search advances in one `predictor.advance` call. Returns each search's n-best.
+ */
+export function beamSearchMany<S, D>(predictor: Predictor<S>, starts: readonly S[], data: D, rules: BeamRules<S, D>,
+  options: Partial<BeamOptions> | ((i: number) => Partial<BeamOptions>) = {}): Finished<D>[][] {
+  const searches = starts.map((s, i) => beamSearchSteps((x: S) => predictor.logProbs(x), s, data, rules,
+    typeof options === 'function' ? options(i) : options));
+  const results: Finished<D>[][] = new Array(starts.length);
+  let pending = searches.map((search, i) => ({ i, r: search.next() }));
+  for (;;) {
+    for (const p of pending) if (p.r.done) results[p.i] = p.r.value;
+    pending = pending.filter((p) => !p.r.done);
+    if (pending.length === 0) return results;
+    const states = pending.flatMap((p) => (p.r.done ? [] : p.r.value.states));
+    const tokens = pending.flatMap((p) => (p.r.done ? [] : p.r.value.tokens));
+    const advanced = predictor.advance(states, tokens);
+    let at = 0;
+    pending = pending.map((p) => {
+      const n = p.r.done ? 0 : p.r.value.states.length;
+      const mine = advanced.slice(at, at + n);
+      at += n;
+      return { i: p.i, r: searches[p.i].next(mine) };
+    });
   }
-  if (!(o.lengthPenalty >= 0)) throw new SeqlabError(`beam search: lengthPenalty must be >= 0, got ${o.lengthPenalty}`);
-  const key = rules.key ?? ((h: Hypothesis<S, D>) => h.tokens.join(' '));
-  const finished = new Map<string, Finished<D>>();
-  const nthBest = (): number => [...finished.values()].map((f) => f.score).sort((a, b) => b - a)[o.nbest - 1] ?? -Infinity;
-  const bestPossible = (logp: number): number => logp / lengthPenalty(o.maxSteps + 1, o.lengthPenalty);
-  let beams: Hypothesis<S, D>[] = [{ tokens: [], logp: 0, state, data }];
-  for (let step = 0; step < o.maxSteps && beams.length > 0; step++) {
-    const next: Candidate<S, D>[] = [];
-    for (const h of beams) {
-      const lp = predictor.logProbs(h.state);
-      for (let t = 0; t < lp.length; t++) {
-        const logp = h.logp + lp[t];
-        if (logp === -Infinity) continue;
-        const d = rules.extend(h, t, logp);
-        if (d !== null) next.push({ from: h, token: t, logp, data: d });
-      }
-      const end = rules.end(h, lp);
-      if (end > -Infinity) {
-        const f: Finished<D> = { tokens: h.tokens, logp: h.logp + end, score: (h.logp + end) / lengthPenalty(h.tokens.length + 1, o.lengthPenalty), data: h.data };
-        const k = key(h);
-        const had = finished.get(k);
-        if (!had || f.score > had.score) finished.set(k, f);
-      }
-    }
-    next.sort((a, b) => b.logp - a.logp);
-    rules.observe?.(next);
-    const bar = nthBest();
-    const kept = next.slice(0, o.beam).filter((n) => bestPossible(n.logp) > bar);
-    if (kept.length === 0) {
-      beams = [];
-      break;
-    }
-    const states = predictor.advance(kept.map((n) => n.from.state), kept.map((n) => n.token));
-    beams = kept.map((n, i) => ({ tokens: [...n.from.tokens, n.token], logp: n.logp, state: states[i], data: n.data }));
-  }
-  const out = [...finished.values()].sort((a, b) => b.score - a.score).slice(0, o.nbest);
-  if (o.keepUnfinished && out.length < o.nbest) {
-    const live = beams.map((h) => ({ tokens: h.tokens, logp: h.logp, score: h.logp / lengthPenalty(h.tokens.length, o.lengthPenalty), data: h.data }));
-    out.push(...live.sort((a, b) => b.score - a.score).slice(0, o.nbest - out.length));
-  }
-  return out;
 }

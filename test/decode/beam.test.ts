@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { beamSearch, type BeamRules, lengthPenalty } from '../../src/decode/beam.js';
+import { beamSearch, beamSearchMany, type BeamRules, lengthPenalty } from '../../src/decode/beam.js';
 import type { Predictor } from '../../src/decode/predictor.js';
 
 /** A first-order Markov chain over 4 tokens, token 3 = end of sentence; the state is the last token. */
@@ -79,5 +79,46 @@ describe('beam search', () => {
   it('checks its options', () => {
     expect(() => beamSearch(chain, 0, [] as number[], allowAll, { beam: 0 })).toThrow(/beam must be/);
     expect(() => beamSearch(chain, 0, [] as number[], allowAll, { lengthPenalty: -1 })).toThrow(/lengthPenalty/);
+  });
+});
+
+describe('beam search where endings compete (translation)', () => {
+  const allow: BeamRules<number, number[]> = { extend: (h, t) => (t === EOS ? null : [...h.data, t]), end: (_h, lp) => lp[EOS] };
+  const greedy = (first: number, max: number): number[] => {
+    const out: number[] = [];
+    let s = first;
+    for (let i = 0; i < max; i++) {
+      const best = P[s].indexOf(Math.max(...P[s]));
+      if (best === EOS) break;
+      out.push(best);
+      s = best;
+    }
+    return out;
+  };
+
+  it('beam 1 is greedy decoding, from every start', () => {
+    for (let first = 0; first < 4; first++) {
+      const found = beamSearch(chain, first, [] as number[], allow, { beam: 1, maxSteps: 12, endsCompete: true, keepUnfinished: true });
+      expect(found[0].tokens).toEqual(greedy(first, 12));
+    }
+  });
+
+  it('a wider beam never scores worse than greedy under the same scoring', () => {
+    for (const alpha of [0, 0.6, 1]) {
+      for (let first = 0; first < 4; first++) {
+        const g = beamSearch(chain, first, [] as number[], allow, { beam: 1, maxSteps: 12, endsCompete: true, keepUnfinished: true, lengthPenalty: alpha })[0];
+        const b = beamSearch(chain, first, [] as number[], allow, { beam: 5, maxSteps: 12, endsCompete: true, keepUnfinished: true, lengthPenalty: alpha })[0];
+        expect(b.score).toBeGreaterThanOrEqual(g.score - 1e-12);
+      }
+    }
+  });
+
+  it('many searches in lockstep give what each gives alone, in fewer advance calls', () => {
+    let calls = 0;
+    const counting: Predictor<number> = { ...chain, advance: (s, t) => { calls++; return chain.advance(s, t); } };
+    const alone = [0, 1, 2].map((f) => beamSearch(chain, f, [] as number[], allow, { beam: 3, nbest: 2, maxSteps: 8, endsCompete: true }));
+    const together = beamSearchMany(counting, [0, 1, 2], [] as number[], allow, { beam: 3, nbest: 2, maxSteps: 8, endsCompete: true });
+    expect(together).toEqual(alone);
+    expect(calls).toBeLessThanOrEqual(8);
   });
 });
