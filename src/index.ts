@@ -21,6 +21,7 @@ export { getTask, taskNames, loadCheckpoint } from './tasks/registry.js';
 export { runTraining } from './tasks/run-training.js';
 export { MemoryStore, MemorySource, type CheckpointStore, type DataSource } from './store/store.js';
 export { ConfigError, resolveConfig } from './config/resolve.js';
+export * as metrics from './metrics/index.js';
 export { KneserNey } from './models/ngram.js';
 export { buildTokenizer, tokenizerFromJson } from './data/tokenizers.js';
 export type { Tokenizer, TokenizerKind } from './data/tokenizer.js';
