@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { registerEval } from './commands/eval.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerSuggest } from './commands/suggest.js';
+import { registerTranslate } from './commands/translate.js';
 import { registerTrain } from './commands/train.js';
 import { registerBench } from './commands/bench.js';
 import { SEQLAB_VERSION } from '../store/checkpoint.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerEval(program);
   registerGenerate(program);
   registerSuggest(program);
+  registerTranslate(program);
   registerBench(program);
   for (const c of program.commands) {
     c.exitOverride();

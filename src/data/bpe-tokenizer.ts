@@ -1,8 +1,10 @@
 import { SeqlabError } from '../errors.js';
+import { BinaryHeap } from './binary-heap.js';
+import { learnMerges } from './bpe-learn.js';
 import { countByFrequency, SPECIALS, type Tokenizer, type TokenizerJson, Vocab, wordPieces } from './tokenizer.js';
 
 export interface BpeConfig {
-  /** Target vocabulary size: base characters + merges + `<unk>`. */
+  /** Target vocabulary size: the reserved tokens (`SPECIALS`) + base characters + merges. */
   vocabSize: number;
 }
 
@@ -30,18 +32,11 @@ export class BpeTokenizer implements Tokenizer {
   /** Learns merges from `text` until the vocabulary reaches `vocabSize`. */
   static fromText(text: string, config: Partial<BpeConfig> = {}): BpeTokenizer {
     const vocabSize = config.vocabSize ?? defaultBpeConfig.vocabSize;
-    const words = countByFrequency(wordPieces(text)).map(([w, n]) => ({ symbols: Array.from(w), count: n }));
-    const alphabet = [...new Set(words.flatMap((w) => w.symbols))].sort();
+    const pieces = countByFrequency(wordPieces(text));
+    const alphabet = [...new Set(pieces.flatMap(([w]) => Array.from(w)))].sort();
     const tokens = [...SPECIALS, ...alphabet.filter((a) => !SPECIALS.includes(a))];
-    const merges: [string, string][] = [];
-    while (tokens.length < vocabSize) {
-      const best = mostFrequentPair(words);
-      if (!best) break;
-      merges.push(best);
-      tokens.push(best[0] + best[1]);
-      for (const w of words) w.symbols = mergePair(w.symbols, best[0], best[1]);
-    }
-    return new BpeTokenizer(new Vocab(tokens), merges);
+    const merges = learnMerges(pieces, vocabSize - tokens.length);
+    return new BpeTokenizer(new Vocab([...tokens, ...merges.map(([a, b]) => a + b)]), merges);
   }
 
   get vocabSize(): number {
@@ -52,25 +47,14 @@ export class BpeTokenizer implements Tokenizer {
     return wordPieces(text).flatMap((piece) => this.encodePiece(piece));
   }
 
-  /** The symbols of one word piece after applying merges lowest rank first. */
+  /** The ids of one word piece after applying the merges (cached: text repeats its words). */
   private encodePiece(piece: string): number[] {
     const hit = this.cache.get(piece);
     if (hit) return hit;
-    let symbols = Array.from(piece);
-    for (;;) {
-      let bestRank = Infinity;
-      let bestAt = -1;
-      for (let i = 0; i + 1 < symbols.length; i++) {
-        const r = this.ranks.get(pairKey(symbols[i], symbols[i + 1]));
-        if (r !== undefined && r < bestRank) {
-          bestRank = r;
-          bestAt = i;
-        }
-      }
-      if (bestAt < 0) break;
-      const [a, b] = this.merges[bestRank];
-      symbols = mergePair(symbols, a, b);
-    }
+    const chars = Array.from(piece);
+    // The plain rescan costs O(length x merges applied); past a few dozen symbols the heap wins.
+    const symbols = chars.length <= LONG_PIECE ? applyMerges(chars, this.merges, this.ranks)
+      : applyMergesByHeap(chars, this.merges, this.ranks);
     const ids = symbols.map((s) => this.vocab.id(s));
     if (this.cache.size < 100000) this.cache.set(piece, ids);
     return ids;
@@ -89,29 +73,69 @@ export class BpeTokenizer implements Tokenizer {
   }
 }
 
+/** Pieces longer than this many symbols are encoded with `applyMergesByHeap`. */
+const LONG_PIECE = 48;
+
 function pairKey(a: string, b: string): string {
   return `${a}\u0000${b}`;
 }
 
-/** The most frequent adjacent pair over all words, weighted by word count (ties: first seen). */
-function mostFrequentPair(words: { symbols: string[]; count: number }[]): [string, string] | null {
-  const counts = new Map<string, number>();
-  let best: string | null = null;
-  let bestCount = 1; // a pair seen once overall is not worth a merge
-  for (const w of words) {
-    for (let i = 0; i + 1 < w.symbols.length; i++) {
-      const key = pairKey(w.symbols[i], w.symbols[i + 1]);
-      const n = (counts.get(key) ?? 0) + w.count;
-      counts.set(key, n);
-      if (n > bestCount) {
-        bestCount = n;
-        best = key;
-      }
+/**
+ * The definition of BPE encoding: while some adjacent pair has a merge, take the lowest-ranked
+ * one and merge all its occurrences, left to right without overlap. `ranks` maps `pairKey` of
+ * each merge to its index in `merges`.
+ */
+export function applyMerges(symbols: string[], merges: readonly [string, string][], ranks: Map<string, number>): string[] {
+  for (;;) {
+    let bestRank = Infinity;
+    for (let i = 0; i + 1 < symbols.length; i++) {
+      const r = ranks.get(pairKey(symbols[i], symbols[i + 1]));
+      if (r !== undefined && r < bestRank) bestRank = r;
+    }
+    if (bestRank === Infinity) return symbols;
+    const [a, b] = merges[bestRank];
+    symbols = mergePair(symbols, a, b);
+  }
+}
+
+// A heap item packs (rank, position) into one exact double, so plain `<` orders it.
+const POS = 2 ** 32;
+/** `prev` of a symbol merged into its left neighbour. */
+const GONE = -2;
+
+/**
+ * `applyMerges` in O(n log n) for long pieces: symbols in a linked list, and a heap of
+ * (rank, position) for every mergeable adjacent pair. Each round takes all queued occurrences of
+ * the lowest rank, in position order, and merges those still present, as `mergePair` does.
+ */
+export function applyMergesByHeap(chars: readonly string[], merges: readonly [string, string][], ranks: Map<string, number>): string[] {
+  const symbols = [...chars];
+  const next = Int32Array.from(symbols, (_, i) => (i + 1 < symbols.length ? i + 1 : -1));
+  const prev = Int32Array.from(symbols, (_, i) => i - 1);
+  const heap = new BinaryHeap<number>((x, y) => x < y);
+  const queue = (i: number): void => {
+    const r = next[i] < 0 ? undefined : ranks.get(pairKey(symbols[i], symbols[next[i]]));
+    if (r !== undefined) heap.push(r * POS + i);
+  };
+  for (let i = 0; i + 1 < symbols.length; i++) queue(i);
+  for (let top = heap.pop(); top !== undefined; top = heap.pop()) {
+    const rank = Math.floor(top / POS);
+    const round = [top % POS];
+    while (heap.size > 0 && Math.floor(heap.peek()! / POS) === rank) round.push(heap.pop()! % POS);
+    const [a, b] = merges[rank];
+    for (const i of round) {
+      const j = next[i];
+      // Stale entries: the left symbol was merged away, or the pair here has changed since.
+      if (prev[i] === GONE || j < 0 || symbols[i] !== a || symbols[j] !== b) continue;
+      symbols[i] = a + b;
+      next[i] = next[j];
+      if (next[j] >= 0) prev[next[j]] = i;
+      prev[j] = GONE;
+      if (prev[i] >= 0) queue(prev[i]);
+      queue(i);
     }
   }
-  if (best === null) return null;
-  const [a, b] = best.split('\u0000');
-  return [a, b];
+  return symbols.filter((_, i) => prev[i] !== GONE);
 }
 
 function mergePair(symbols: string[], a: string, b: string): string[] {

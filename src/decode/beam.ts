@@ -1,5 +1,5 @@
 /**
- * Beam search over any `Predictor`: keyboard suggestions spell words out with it, translation
+ * Beam search over any `Stepper` (a `Predictor`, or a translation model's): keyboard suggestions spell words out with it, translation
  * decodes sentences with it. What a hypothesis may become and when it may end are the caller's
  * rules; the search keeps the `beam` best live hypotheses, collects finished ones (merged by key),
  * and stops when no live hypothesis can still beat the n-th best finished one.
@@ -10,7 +10,7 @@
  * L / lp(maxSteps + 1), which is what pruning compares.
  */
 import { SeqlabError } from '../errors.js';
-import type { Predictor } from './predictor.js';
+import type { Stepper } from './predictor.js';
 
 /** A live hypothesis: its tokens after the start, log-probability, decoder state and the caller's data. */
 export interface Hypothesis<S, D> {
@@ -184,7 +184,7 @@ function countAbove<T extends { logp: number }>(sorted: readonly T[], logp: numb
  * Beam search from `state` (the predictor's state after the context) with `data` as the empty
  * hypothesis' data. Returns up to `nbest` finished hypotheses, best first.
  */
-export function beamSearch<S, D>(predictor: Predictor<S>, state: S, data: D, rules: BeamRules<S, D>,
+export function beamSearch<S, D>(predictor: Stepper<S>, state: S, data: D, rules: BeamRules<S, D>,
   options: Partial<BeamOptions> = {}): Finished<D>[] {
   const search = beamSearchSteps((s: S) => predictor.logProbs(s), state, data, rules, options);
   let r = search.next();
@@ -196,7 +196,7 @@ export function beamSearch<S, D>(predictor: Predictor<S>, state: S, data: D, rul
  * Many beam searches in lockstep, one per start state: at each step every live hypothesis of
  * every search advances in one `predictor.advance` call. Returns each search's n-best.
  */
-export function beamSearchMany<S, D>(predictor: Predictor<S>, starts: readonly S[], data: D, rules: BeamRules<S, D>,
+export function beamSearchMany<S, D>(predictor: Stepper<S>, starts: readonly S[], data: D, rules: BeamRules<S, D>,
   options: Partial<BeamOptions> | ((i: number) => Partial<BeamOptions>) = {}): Finished<D>[][] {
   const searches = starts.map((s, i) => beamSearchSteps((x: S) => predictor.logProbs(x), s, data, rules,
     typeof options === 'function' ? options(i) : options));

@@ -1,18 +1,25 @@
 /**
- * The decoding seam: anything that scores the next token after a context, with a state it
- * carries forward one token at a time. Sampling, beam search, keyboard suggestions and (next)
+ * The decoding seam: anything that scores the next token, with a state it carries forward one
+ * token at a time. Sampling, beam search, keyboard suggestions and (next)
  * translation are written against this interface only, never against a model family.
  */
-export interface Predictor<S = unknown> {
+export interface Stepper<S = unknown> {
   readonly vocabSize: number;
-  /** The state after reading `context` (token ids; only the last `contextLimit` are read). */
-  start(context: readonly number[]): S;
   /** log P(next token) for a state, over the vocabulary. */
   logProbs(state: S): Float64Array;
   /** Each state advanced by one token, run as one batch where the model can. */
   advance(states: readonly S[], tokens: readonly number[]): S[];
   /** One state advanced by one token; the caller gives `state` up, so its memory may be reused. */
   step(state: S, token: number): S;
+}
+
+/**
+ * A stepper that starts from a context of tokens (a language model). A translation model starts
+ * from an encoded source instead (Seq2SeqPredictor.startBatch); beam search needs only the steps.
+ */
+export interface Predictor<S = unknown> extends Stepper<S> {
+  /** The state after reading `context` (token ids; only the last `contextLimit` are read). */
+  start(context: readonly number[]): S;
 }
 
 /** log softmax in float64 (the decoders sum many log-probabilities). */

@@ -185,10 +185,12 @@ export class TransformerEncoderLayer extends Module {
 export interface DecoderCache {
   self: AttentionCache;
   memory: ProjectedKeyValue | null;
+  /** Cross-attention weights of the last cached call [B, H, T, S] (alignments); null before one. */
+  crossWeights: Tensor | null;
 }
 
 export function emptyDecoderCache(): DecoderCache {
-  return { self: emptyAttentionCache(), memory: null };
+  return { self: emptyAttentionCache(), memory: null, crossWeights: null };
 }
 
 /** Masks for a decoder layer; nonzero = masked. */
@@ -251,7 +253,9 @@ export class TransformerDecoderLayer extends Module {
     const cross = (y: Tensor): Tensor => {
       if (!cache) return this.multihead_attn.forward(y, memory, memory, crossMasks).output;
       cache.memory ??= this.multihead_attn.projectKeyValue(memory, memory); // [B, H, S, Dh], once
-      return this.multihead_attn.attendProjected(y, cache.memory, crossMasks).output;
+      const out = this.multihead_attn.attendProjected(y, cache.memory, crossMasks);
+      cache.crossWeights = out.weights; // [B, H, T, S]
+      return out.output;
     };
     const ca = (y: Tensor): Tensor => this.dropout2.forward(cross(y));
     let x = residual(nf, tgt, this.norm1, sa);

@@ -7,9 +7,10 @@ import { readConfig } from '../store/checkpoint.js';
 import { type CheckpointStore, FILES } from '../store/store.js';
 import { lmTask } from './lm/task.js';
 import { memoryTask } from './memory/task.js';
+import { translateTask } from './translate/task.js';
 import type { Capability, LoadedModel, Task } from './task.js';
 
-const TASKS: readonly Task[] = [lmTask, memoryTask];
+const TASKS: readonly Task[] = [lmTask, translateTask, memoryTask];
 
 export function taskNames(): string[] {
   return TASKS.map((t) => t.name);

@@ -74,15 +74,33 @@ export interface GenerateRequest {
  */
 export interface LoadedModel {
   readonly config: StoredConfig;
-  evaluate(request: EvalRequest, source: DataSource): Record<string, number>;
+  /** Metrics by name: numbers, and strings where a metric has a signature (sacreBLEU's). */
+  evaluate(request: EvalRequest, source: DataSource): Record<string, number | string>;
   /** Text after a prompt, streamed piece by piece to `emit` (language models). */
   generate?(request: GenerateRequest, emit: (text: string) => void): void;
   /** Next-word suggestions as a keyboard shows them (language models). */
   suggest?(text: string, k: number): Suggestion[];
+  /** Translations of source sentences, one result per sentence in order (translation models). */
+  translate?(sources: readonly string[], request: TranslateRequest): TranslationResult[];
+}
+
+export interface TranslateRequest {
+  beam: number;
+  nbest: number;
+  /** Keep each target token's attention over the source. */
+  alignments: boolean;
+}
+
+/** One sentence's translation: the best, its score, the n-best list, and alignments when asked. */
+export interface TranslationResult {
+  translation: string;
+  score: number;
+  nbest: { translation: string; score: number }[];
+  alignment?: { source: string[]; target: string[]; weights: number[][] };
 }
 
 /** The names of the capabilities, for messages. */
-export type Capability = 'generate' | 'suggest';
+export type Capability = 'generate' | 'suggest' | 'translate';
 
 export interface Task {
   readonly name: string;

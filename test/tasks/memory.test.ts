@@ -63,7 +63,7 @@ describe('seqlab train memory, through the registry and a store in memory', () =
     for (const arch of ['lstm', 'ffn']) {
       const store = new MemoryStore(arch);
       await runTraining(task, request(arch, { kind: 'echo', lag: 5, validSize: 128, evalSize: 512 }), none, store, { trainer: { steps: 400 } });
-      results[arch] = loadCheckpoint(store).evaluate({ test: null, settings: {} }, none).accuracy;
+      results[arch] = loadCheckpoint(store).evaluate({ test: null, settings: {} }, none).accuracy as number;
     }
     expect(results.lstm).toBeGreaterThan(0.9);
     expect(results.ffn).toBeLessThan(0.2); // chance is 1/8

@@ -9,8 +9,9 @@ export function registerEval(program: Command): void {
     .argument('<dir>', 'checkpoint folder')
     .option('--test <paths...>', 'test data (lm: a UTF-8 text file); tasks that make their own data take none')
     .option('--words <n>', 'lm: words sampled for next-word accuracy and keystroke savings', '200')
+    .option('--beam <n>', 'translate: beam width of the decoding that is scored (default 5)')
     .option('--json', 'print one JSON object on stdout')
-    .action((dir: string, flags: { test?: string[]; words: string; json?: boolean }) => {
+    .action((dir: string, flags: { test?: string[]; words: string; beam?: string; json?: boolean }) => {
       const loaded = loadCheckpoint(folder(dir));
       const task = getTask(loaded.config.task);
       const [least, most] = task.testPaths;
@@ -18,8 +19,9 @@ export function registerEval(program: Command): void {
       if (most === 0 && n > 0) throw new UsageError(`--test: ${task.name} makes fresh data and takes no --test`);
       if (n < least || n > most) throw new UsageError(`--test: ${task.name} takes ${least === most ? least : `${least} to ${most}`} path${most === 1 ? '' : 's'}, got ${n}`);
       const words = numberFlag('--words', flags.words, { integer: true, min: 0 });
-      const result = loaded.evaluate({ test: flags.test ?? null, settings: { words } }, fileSource);
+      const beam = numberFlag('--beam', flags.beam, { integer: true, min: 1 });
+      const result = loaded.evaluate({ test: flags.test ?? null, settings: { words, ...(beam === undefined ? {} : { beam }) } }, fileSource);
       if (flags.json) printJson(result);
-      else for (const [k, v] of Object.entries(result)) process.stdout.write(`${k}\t${Number.isInteger(v) ? v : v.toFixed(4)}\n`);
+      else for (const [k, v] of Object.entries(result)) process.stdout.write(`${k}\t${typeof v === 'string' || Number.isInteger(v) ? v : v.toFixed(4)}\n`);
     });
 }

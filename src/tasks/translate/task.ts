@@ -1,0 +1,72 @@
+/**
+ * The translation task: sentence pairs in, an encoder-decoder out (`rnn-attention`, `rnn` or
+ * `transformer`), evaluated with BLEU, chrF and chrF++ as sacreBLEU computes them.
+ */
+import { tokenizerFromJson } from '../../data/tokenizers.js';
+import { corpusBleu } from '../../metrics/bleu.js';
+import { corpusChrf } from '../../metrics/chrf.js';
+import type { StoredConfig } from '../../store/checkpoint.js';
+import type { CheckpointStore, DataSource } from '../../store/store.js';
+import { Rng } from '../../tensor/random.js';
+import { loadModelBytes } from '../../train/checkpoint.js';
+import { ConfigError } from '../../config/resolve.js';
+import type { EvalRequest, LoadedModel, Task, TranslateRequest, TranslationResult } from '../task.js';
+import { TRANSLATE_ARCHS, type TranslateTaskConfig } from './config.js';
+import { readPairs } from './pairs.js';
+import { buildSeq2Seq, setupTranslate } from './setup.js';
+import { translateTexts, type TranslatorContext } from './translator.js';
+
+/** Beam width `eval` decodes with unless told. */
+const EVAL_BEAM = 5;
+
+function load(stored: StoredConfig, store: CheckpointStore): LoadedModel {
+  const config = stored as unknown as TranslateTaskConfig;
+  const source = tokenizerFromJson(config.source);
+  const target = tokenizerFromJson(config.target);
+  const net = buildSeq2Seq(config.arch, config.model, new Rng(0));
+  loadModelBytes(net, store.read('model.safetensors'));
+  net.eval();
+  const ctx: TranslatorContext = { source, target, special: { pad: source.vocab.pad!, bos: target.vocab.bos!, eos: target.vocab.eos! } };
+  return {
+    config: stored,
+    evaluate: (request: EvalRequest, data: DataSource) => {
+      const pairs = readPairs(data, request.test ?? [], 'test data');
+      const beam = request.settings.beam ?? EVAL_BEAM;
+      if (!(typeof beam === 'number' && Number.isInteger(beam) && beam >= 1)) throw new ConfigError('eval', 'beam', `must be a whole number >= 1, got ${JSON.stringify(beam)}`);
+      const t0 = performance.now();
+      const hyps = translateTexts(net, ctx, pairs.map((p) => p.src), { beam }).map((r) => r[0].text);
+      const seconds = (performance.now() - t0) / 1000;
+      const refs = [pairs.map((p) => p.tgt)];
+      const bleu = corpusBleu(hyps, refs);
+      const chrf = corpusChrf(hyps, refs);
+      const chrfpp = corpusChrf(hyps, refs, { wordOrder: 2 });
+      return {
+        bleu: bleu.score, chrf: chrf.score, chrf_plus_plus: chrfpp.score, brevity_penalty: bleu.bp,
+        sys_len: bleu.sysLen, ref_len: bleu.refLen, sentences: pairs.length, beam, sentences_per_second: pairs.length / seconds,
+        bleu_signature: bleu.signature, chrf_signature: chrf.signature, chrf_plus_plus_signature: chrfpp.signature,
+      };
+    },
+    translate: (sources: readonly string[], request: TranslateRequest): TranslationResult[] => {
+      const found = translateTexts(net, ctx, sources, { beam: request.beam, nbest: request.nbest, alignments: request.alignments });
+      return found.map((list) => ({
+        translation: list[0].text, score: list[0].score, nbest: list.map((t) => ({ translation: t.text, score: t.score })),
+        ...(request.alignments && list[0].attention ? { alignment: { source: list[0].sourceTokens, target: list[0].targetTokens, weights: list[0].attention } } : {}),
+      }));
+    },
+  };
+}
+
+export const translateTask: Task = {
+  name: 'translate',
+  summary: 'machine translation with encoder-decoders (RNN with attention, Transformer)',
+  archs: TRANSLATE_ARCHS,
+  defaultArch: 'transformer',
+  presets: ['small'],
+  defaultPreset: 'small',
+  tokenizers: ['bpe'],
+  defaultTokenizer: 'bpe',
+  trainPaths: [1, 2],
+  testPaths: [1, 2],
+  setup: setupTranslate,
+  load,
+};
