@@ -56,22 +56,22 @@ export function translateBatch(predictor: Seq2SeqPredictor, src: SourceBatch, sp
     throw new SeqlabError(`translate: nbest must be a whole number from 1 to the beam (${o.beam}), got ${o.nbest}`);
   }
   const banned = new Set([...special.banned, special.eos]);
-  type Rows = Float32Array[] | null;
-  const rules: BeamRules<Seq2SeqState, Rows> = {
+  // A hypothesis' data: the attention row of each of its tokens (kept only with `alignments`).
+  const rules: BeamRules<Seq2SeqState, Float32Array[]> = {
     extend: (h, t) => {
       if (banned.has(t) || repeatsNgram(h.tokens, t, o.noRepeatNgram)) return null;
-      return h.data && h.state.attention ? [...h.data, h.state.attention] : h.data;
+      return o.alignments && h.state.attention ? [...h.data, h.state.attention] : h.data;
     },
     // At least one token: an empty translation of a non-empty sentence is never the answer.
     end: (h, lp) => (h.tokens.length === 0 ? -Infinity : lp[special.eos]),
   };
   const starts = predictor.startBatch(src);
-  const found = beamSearchMany(predictor, starts, o.alignments ? [] : null, rules, (i) => ({
+  const found = beamSearchMany(predictor, starts, [] as Float32Array[], rules, (i) => ({
     beam: o.beam, nbest: o.nbest, lengthPenalty: o.beam === 1 ? 0 : o.lengthPenalty, endsCompete: true, keepUnfinished: true,
     perHypothesis: o.beam, maxSteps: Math.max(1, Math.floor(o.maxLengthA * src.lengths[i] + o.maxLengthB)),
   }));
   return found.map((list) => list.map((f) => ({
     tokens: f.tokens, logp: f.logp, score: f.score,
-    attention: f.data && f.data.length === f.tokens.length ? f.data.map((row) => Array.from(row)) : null,
+    attention: o.alignments && f.data.length === f.tokens.length ? f.data.map((row) => Array.from(row)) : null,
   })));
 }
