@@ -36,9 +36,8 @@ export function loadCheckpoint(store: CheckpointStore, need?: Capability): Loade
   const where = store.path(FILES.config);
   const task = TASKS.find((t) => t.name === config.task);
   if (!task) throw new SeqlabError(`${where}: this is a '${config.task}' checkpoint, a task this seqlab does not know`);
-  const loaded = task.load(config, store);
-  if (need && !loaded[need]) {
+  if (need && !task.capabilities.includes(need)) {
     throw new SeqlabError(`${where}: this is a '${config.task}' checkpoint, and ${config.task} models cannot ${need}`);
   }
-  return loaded;
+  return task.load(config, store);
 }

@@ -117,6 +117,8 @@ export interface Task {
   readonly trainPaths: readonly [number, number];
   /** How many paths `eval` takes as test data; [0, 0]: the task makes fresh data. */
   readonly testPaths: readonly [number, number];
+  /** What its loaded models can do besides evaluate (checked before a checkpoint is read). */
+  readonly capabilities: readonly Capability[];
   /** Reads the data and builds the model a request describes. */
   setup(request: TrainRequest, source: DataSource): TaskRun;
   /** Rebuilds a trained model from its config.json and the store's files. */

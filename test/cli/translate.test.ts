@@ -73,5 +73,8 @@ describe('seqlab train translate, translate and eval', () => {
     expect(existsSync(out)).toBe(false);
     expectUsageError(translate(['--nbest', '3', '--beam', '2'], 'x\n'), /--nbest: 3 is more than the beam/);
     expectUsageError(seqlab('suggest', model, '--text', 'a'), /'translate' checkpoint, and translate models cannot suggest/);
+    const broken = tempDir();
+    writeFileSync(join(broken, 'config.json'), JSON.stringify({ seqlab: '0.1.0', task: 'translate' }));
+    expectUsageError(seqlab('eval', broken, '--test', join(bad, 'b.tsv')), /config\.json: "arch" is missing/);
   });
 });

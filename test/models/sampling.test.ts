@@ -38,6 +38,6 @@ describe('sampling distributions on a fixed logit vector', () => {
   });
   it('rejects bad settings', () => {
     expect(() => samplingDistribution(logits, { temperature: -1, topK: 0, topP: 1 })).toThrow(/temperature/);
-    expect(() => samplingDistribution(logits, { temperature: 1, topK: 0, topP: 0 })).toThrow(/top-p/);
+    expect(() => samplingDistribution(logits, { temperature: 1, topK: 0, topP: 0 })).toThrow(/topP/);
   });
 });

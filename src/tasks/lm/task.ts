@@ -77,6 +77,7 @@ export const lmTask: Task = {
   defaultTokenizer: 'char',
   trainPaths: [1, 1],
   testPaths: [1, 1],
+  capabilities: ['generate', 'suggest'],
   setup: setupLm,
   load: (config: StoredConfig, store: CheckpointStore) => new LoadedLm(loadLmParts(config, store)),
 };

@@ -157,6 +157,7 @@ export const memoryTask: Task = {
   tokenizers: [],
   trainPaths: [0, 0],
   testPaths: [0, 0],
+  capabilities: [],
   setup,
   load,
 };

@@ -10,6 +10,7 @@ import type { CheckpointStore, DataSource } from '../../store/store.js';
 import { Rng } from '../../tensor/random.js';
 import { loadModelBytes } from '../../train/checkpoint.js';
 import { ConfigError } from '../../config/resolve.js';
+import { SeqlabError } from '../../errors.js';
 import type { EvalRequest, LoadedModel, Task, TranslateRequest, TranslationResult } from '../task.js';
 import { TRANSLATE_ARCHS, type TranslateTaskConfig } from './config.js';
 import { readPairs } from './pairs.js';
@@ -21,6 +22,12 @@ const EVAL_BEAM = 5;
 
 function load(stored: StoredConfig, store: CheckpointStore): LoadedModel {
   const config = stored as unknown as TranslateTaskConfig;
+  for (const key of ['arch', 'source', 'target', 'model'] as const) {
+    if (config[key] === undefined) throw new SeqlabError(`${store.path('config.json')}: "${key}" is missing`);
+  }
+  if (!(TRANSLATE_ARCHS as readonly string[]).includes(config.arch)) {
+    throw new SeqlabError(`${store.path('config.json')}: unknown translation architecture '${config.arch}'`);
+  }
   const source = tokenizerFromJson(config.source);
   const target = tokenizerFromJson(config.target);
   const net = buildSeq2Seq(config.arch, config.model, new Rng(0));
@@ -67,6 +74,7 @@ export const translateTask: Task = {
   defaultTokenizer: 'bpe',
   trainPaths: [1, 2],
   testPaths: [1, 2],
+  capabilities: ['translate'],
   setup: setupTranslate,
   load,
 };
