@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { fileSource } from '../../store/file-store.js';
 import { getTask, loadCheckpoint } from '../../tasks/registry.js';
-import { folder, numberFlag, printJson, UsageError } from '../run.js';
+import { folder, numberFlag, printJson, UsageError, useThreads } from '../run.js';
 
 export function registerEval(program: Command): void {
   program.command('eval')
@@ -11,7 +11,9 @@ export function registerEval(program: Command): void {
     .option('--words <n>', 'lm: words sampled for next-word accuracy and keystroke savings', '200')
     .option('--beam <n>', 'translate: beam width of the decoding that is scored (default 5)')
     .option('--json', 'print one JSON object on stdout')
-    .action((dir: string, flags: { test?: string[]; words: string; beam?: string; json?: boolean }) => {
+    .option('--threads <n>', 'threads for large matrix products and recurrent layers (the WebAssembly backend)', '1')
+    .action(async (dir: string, flags: { test?: string[]; words: string; beam?: string; json?: boolean; threads: string }) => {
+      await useThreads(flags.threads);
       const loaded = loadCheckpoint(folder(dir));
       const task = getTask(loaded.config.task);
       const [least, most] = task.testPaths;

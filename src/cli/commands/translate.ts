@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { loadCheckpoint } from '../../tasks/registry.js';
-import { folder, numberFlag, UsageError } from '../run.js';
+import { folder, numberFlag, UsageError, useThreads } from '../run.js';
 
 /** Lines translated together (the decoder batches them). */
 const CHUNK = 32;
@@ -14,11 +14,13 @@ export function registerTranslate(program: Command): void {
     .option('--nbest <n>', 'translations kept per sentence (with --json: all of them; otherwise the best)', '1')
     .option('--alignments', 'with --json: the attention over source tokens for each target token')
     .option('--json', 'one JSON object per line: {"translation","score","nbest":[...],"alignment":{...}}')
-    .action(async (dir: string, flags: { beam: string; nbest: string; alignments?: boolean; json?: boolean }) => {
+    .option('--threads <n>', 'threads for large matrix products and recurrent layers (the WebAssembly backend)', '1')
+    .action(async (dir: string, flags: { beam: string; nbest: string; alignments?: boolean; json?: boolean; threads: string }) => {
       const beam = numberFlag('--beam', flags.beam, { integer: true, min: 1 })!;
       const nbest = numberFlag('--nbest', flags.nbest, { integer: true, min: 1 })!;
       if (nbest > beam) throw new UsageError(`--nbest: ${nbest} is more than the beam (${beam})`);
       if (flags.alignments && !flags.json) throw new UsageError('--alignments: needs --json');
+      await useThreads(flags.threads);
       const loaded = loadCheckpoint(folder(dir), 'translate');
       const request = { beam, nbest, alignments: flags.alignments === true };
       const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
