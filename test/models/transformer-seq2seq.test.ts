@@ -1,34 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/resolve.js';
 import { withTrace } from '../../src/inspect/trace.js';
-import type { SourceBatch, TargetBatch } from '../../src/models/seq2seq.js';
 import {
   type TransformerSeq2SeqConfig, TransformerSeq2Seq, resolveTransformerSeq2SeqConfig,
 } from '../../src/models/transformer-seq2seq.js';
+import type { SourceBatch } from '../../src/models/seq2seq.js';
 import { crossEntropy } from '../../src/nn/functional.js';
 import { backward, explicit, noGrad, Rng, type Tensor } from '../../src/tensor/index.js';
 import { Adam } from '../../src/train/optim.js';
+import {
+  BOS, batchOf, EOS, PAD, REVERSAL_VOCAB, reversalExactMatch, reversalStrings, rowDiff, rowOf, SRC, TGT, trainReversal,
+} from '../helpers/seq2seq.js';
 import { applySchedule, makeSchedule } from '../../src/train/schedule.js';
-
-const PAD = 1;
-const BOS = 2;
-const EOS = 3;
-
-/** Rows of ids padded with PAD to one length: a batch as the Seq2Seq interface takes it. */
-function batchOf(rows: readonly (readonly number[])[]): SourceBatch & TargetBatch {
-  const time = Math.max(...rows.map((r) => r.length));
-  const ids = new Int32Array(rows.length * time).fill(PAD);
-  rows.forEach((r, b) => ids.set(r, b * time));
-  return { ids, batch: rows.length, time, lengths: rows.map((r) => r.length) };
-}
-
-/** Largest |a − b| between logits rows a [V] and row (b, t) of full [B, T, V]. */
-function rowDiff(a: Tensor, row: number, full: Tensor, b: number, t: number): number {
-  const [, T, V] = full.shape;
-  let worst = 0;
-  for (let v = 0; v < V; v++) worst = Math.max(worst, Math.abs(a.data[row * V + v] - full.data[(b * T + t) * V + v]));
-  return worst;
-}
 
 function maxDiff(a: Tensor, b: Tensor): number {
   expect(a.shape).toEqual(b.shape);
@@ -42,11 +25,6 @@ function tinyModel(overrides: Partial<TransformerSeq2SeqConfig>, seed = 3): Tran
     dimFeedforward: 16, dropout: 0.3, maxLength: 16, ...overrides };
   return new TransformerSeq2Seq(config, new Rng(seed)).eval();
 }
-
-// Three sources of lengths 5, 2, 4 (padded to 5) and targets of lengths 4, 3, 2 (padded to 4).
-const SRC = batchOf([[4, 5, 6, 7, 8], [9, 10], [5, 5, 6, 4]]);
-const TGT = batchOf([[BOS, 4, 7, 12], [BOS, 11, 6], [BOS, 9]]);
-const rowOf = (x: SourceBatch, b: number): number[] => Array.from(x.ids.subarray(b * x.time, b * x.time + x.lengths[b]));
 
 const VARIANTS: [string, Partial<TransformerSeq2SeqConfig>][] = [
   ['pre-norm, tied output', {}],
@@ -273,39 +251,7 @@ describe('TransformerSeq2Seq config', () => {
  * reproduce fresh strings exactly.
  */
 describe('TransformerSeq2Seq learns to reverse strings', () => {
-  const SYMBOLS = 6;
-  const VOCAB = 4 + SYMBOLS;
-
-  function strings(rng: Rng, n: number): number[][] {
-    return Array.from({ length: n }, () => Array.from({ length: 3 + rng.int(5) }, () => 4 + rng.int(SYMBOLS)));
-  }
-
-  /** Greedy decoding of every source at once, at most 10 tokens, each output cut at its <eos>. */
-  function greedy(model: TransformerSeq2Seq, sources: number[][]): number[][] {
-    return noGrad(() => {
-      const enc = model.encode(batchOf(sources));
-      let state = model.start(enc);
-      let tokens = sources.map(() => BOS);
-      const outputs: number[][] = sources.map(() => []);
-      const done = sources.map(() => false);
-      for (let t = 0; t < 10 && done.includes(false); t++) {
-        const out = model.step(enc, state, tokens);
-        state = out.state;
-        tokens = tokens.map((_, b) => argmax(out.logits.data.subarray(b * VOCAB, (b + 1) * VOCAB)));
-        tokens.forEach((y, b) => {
-          if (done[b]) return;
-          if (y === EOS) done[b] = true;
-          else outputs[b].push(y);
-        });
-      }
-      return outputs;
-    });
-  }
-
-  function exactMatch(model: TransformerSeq2Seq, sources: number[][]): number {
-    const outputs = greedy(model, sources);
-    return sources.filter((s, b) => outputs[b].join() === [...s].reverse().join()).length / sources.length;
-  }
+  const VOCAB = REVERSAL_VOCAB;
 
   it('dModel 32, 2 heads, 1 + 1 layers, noam warm-up: ≥ 0.9 greedy exact match on 100 fresh strings', () => {
     const started = performance.now();
@@ -314,31 +260,11 @@ describe('TransformerSeq2Seq learns to reverse strings', () => {
     const optim = new Adam(model, { betas: [0.9, 0.98], eps: 1e-9 });
     const schedule = makeSchedule({ kind: 'noam', lr: 0.01, warmupSteps: 50 });
     const data = new Rng(7);
-    const valid = strings(new Rng(8), 100);
-    let updates = 0;
-    while (updates < 800) {
-      const batch = strings(data, 32);
-      const src = batchOf(batch);
-      const tgt = batchOf(batch.map((s) => [BOS, ...[...s].reverse()]));
-      const gold = batchOf(batch.map((s) => [...[...s].reverse(), EOS])); // PAD where tgt pads
-      optim.zeroGrad();
-      backward(crossEntropy(model.forward(src, tgt), gold.ids, PAD));
-      applySchedule(optim, schedule);
-      optim.step();
-      updates++;
-      if (updates % 50 === 0 && exactMatch(model.eval(), valid) >= 0.98) break;
-      model.train();
-    }
-    model.eval();
-    const accuracy = exactMatch(model, strings(new Rng(9), 100));
+    const valid = reversalStrings(new Rng(8), 100);
+    const updates = trainReversal(model, optim, data, valid, 800, () => applySchedule(optim, schedule));
+    const accuracy = reversalExactMatch(model, reversalStrings(new Rng(9), 100));
     const seconds = (performance.now() - started) / 1000;
     process.stderr.write(`transformer reverse: ${accuracy.toFixed(2)} exact match after ${updates} updates in ${seconds.toFixed(1)}s\n`);
     expect(accuracy).toBeGreaterThanOrEqual(0.9);
   });
 });
-
-function argmax(xs: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < xs.length; i++) if (xs[i] > xs[best]) best = i;
-  return best;
-}
