@@ -57,3 +57,9 @@ export function resolveLmConfig(arch: LmArch, vocabSize: number, ...layers: Conf
 export function outputClasses(c: LmConfig): number {
   return c.outputSize > 0 ? c.outputSize : c.vocabSize;
 }
+
+/** The keys a user may set (the architecture, vocabulary and output size come from the task and data). */
+export function settableLmKeys(model: Readonly<LmConfig> = defaultLmConfig): Record<string, unknown> {
+  const { arch: _a, vocabSize: _v, outputSize: _o, ...rest } = model;
+  return rest;
+}

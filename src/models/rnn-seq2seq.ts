@@ -16,9 +16,9 @@ import { Gru, Lstm } from '../nn/recurrent.js';
 import { concat, reshape, slice, stack } from '../ops/shape-ops.js';
 import { tanh } from '../ops/unary.js';
 import type { Rng } from '../tensor/random.js';
-import { type Tensor, tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { type RnnDecoderState, RnnDecoder, type RnnEncoding, selectDecoderRows, selectEncodingRows } from './rnn-decoder.js';
-import type { Seq2Seq, SourceBatch, TargetBatch } from './seq2seq.js';
+import { checkBatch, paddingMask, type Seq2Seq, type SourceBatch, type TargetBatch } from './seq2seq.js';
 
 /** The recurrent cell of encoder and decoder. */
 export type RnnSeq2SeqCell = 'gru' | 'lstm';
@@ -128,26 +128,6 @@ function bothDirections(finals: Tensor, layer: number): Tensor {
   return concat([fwd, bwd], -1);
 }
 
-/** The source padding mask [B, S]: 1 at positions s ≥ lengths[b]. */
-function paddingMask(src: SourceBatch): Tensor {
-  const mask = new Float32Array(src.batch * src.time);
-  src.lengths.forEach((n, b) => mask.fill(1, b * src.time + n, (b + 1) * src.time));
-  return tensor(mask, [src.batch, src.time]);
-}
-
-/** Throws a SeqlabError naming the batch unless its ids fill [batch, time] and it has one length (1..time) per row. */
-function checkBatch(what: string, x: SourceBatch | TargetBatch): void {
-  if (x.ids.length !== x.batch * x.time) {
-    throw new SeqlabError(`RnnSeq2Seq: ${x.ids.length} ${what} ids do not fill [${x.batch}, ${x.time}]`);
-  }
-  if (x.lengths.length !== x.batch) throw new SeqlabError(`RnnSeq2Seq: ${x.lengths.length} ${what} lengths for a batch of ${x.batch}`);
-  x.lengths.forEach((n, b) => {
-    if (!Number.isInteger(n) || n < 1 || n > x.time) {
-      throw new SeqlabError(`RnnSeq2Seq: ${what} length ${n} of sentence ${b} is not in 1..${x.time}`);
-    }
-  });
-}
-
 /**
  * An RNN encoder-decoder: `encoder` (RnnEncoder: bidirectional stack and bridge) and `decoder`
  * (RnnDecoder: cells, attention, attentional vector, output layer). Every parameter is drawn
@@ -181,7 +161,7 @@ export class RnnSeq2Seq extends Module implements Seq2Seq<RnnEncoding, RnnDecode
 
   /** Teacher forcing: src [B, S], tgt [B, T] (starting with <bos>) → logits [B, T, V]. */
   forward(src: SourceBatch, tgt: TargetBatch): Tensor {
-    checkBatch('target', tgt);
+    checkBatch('RnnSeq2Seq', 'target', tgt);
     if (tgt.batch !== src.batch) throw new SeqlabError(`RnnSeq2Seq: ${tgt.batch} targets for ${src.batch} sources`);
     const encoding = this.encode(src);
     let state = this.start(encoding);
@@ -197,7 +177,7 @@ export class RnnSeq2Seq extends Module implements Seq2Seq<RnnEncoding, RnnDecode
 
   /** src [B, S] → the memory [B, S, 2H], its padding mask [B, S], attention's keys and the bridged start states. */
   encode(src: SourceBatch): RnnEncoding {
-    checkBatch('source', src);
+    checkBatch('RnnSeq2Seq', 'source', src);
     const { memory, initial } = this.encoder.forward(src);
     return { memory, ...this.decoder.prepare(memory), mask: paddingMask(src), initial };
   }

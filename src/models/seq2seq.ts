@@ -8,8 +8,9 @@
  * Decoding (src/decode) runs the encoder once per sentence, then one target token per step for
  * every hypothesis; beams reuse the encoding by selecting its rows (`selectRows`).
  */
+import { SeqlabError } from '../errors.js';
 import type { Module } from '../nn/module.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { type Tensor, tensor } from '../tensor/tensor.js';
 
 /** A batch of source sentences: ids [B, S] row-major, padded with `pad`, and each real length. */
 export interface SourceBatch {
@@ -52,4 +53,28 @@ export interface Seq2Seq<E = unknown, D = unknown> extends Module {
   selectState(state: D, rows: readonly number[]): D;
   /** Attention weights over the source of the last `step` [n, S] (averaged over heads), for alignments. */
   lastAttention(state: D): Tensor | null;
+}
+
+/** The padding mask [B, T] of a batch: 1 at positions ≥ lengths[b]. */
+export function paddingMask(x: SourceBatch | TargetBatch): Tensor {
+  const mask = new Float32Array(x.batch * x.time);
+  x.lengths.forEach((n, b) => mask.fill(1, b * x.time + n, (b + 1) * x.time));
+  return tensor(mask, [x.batch, x.time]);
+}
+
+/**
+ * Throws a SeqlabError naming `model` and the batch unless its ids fill [batch, time], it has one
+ * length (1..time) per row, and (where the model has positions) time ≤ maxLength.
+ */
+export function checkBatch(model: string, what: string, x: SourceBatch | TargetBatch, maxLength = Infinity): void {
+  if (x.ids.length !== x.batch * x.time) {
+    throw new SeqlabError(`${model}: ${x.ids.length} ${what} ids do not fill [${x.batch}, ${x.time}]`);
+  }
+  if (x.lengths.length !== x.batch) throw new SeqlabError(`${model}: ${x.lengths.length} ${what} lengths for a batch of ${x.batch}`);
+  x.lengths.forEach((n, b) => {
+    if (!Number.isInteger(n) || n < 1 || n > x.time) {
+      throw new SeqlabError(`${model}: ${what} length ${n} of sentence ${b} is not in 1..${x.time}`);
+    }
+  });
+  if (x.time > maxLength) throw new SeqlabError(`${model}: ${x.time} ${what} positions exceed maxLength ${maxLength}`);
 }

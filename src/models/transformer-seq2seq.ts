@@ -20,8 +20,8 @@ import { indexSelect } from '../ops/index-ops.js';
 import { matmul } from '../ops/matmul.js';
 import { reshape } from '../ops/shape-ops.js';
 import type { Rng } from '../tensor/random.js';
-import { type Tensor, tensor } from '../tensor/tensor.js';
-import type { Seq2Seq, SourceBatch, TargetBatch } from './seq2seq.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { checkBatch, paddingMask, type Seq2Seq, type SourceBatch, type TargetBatch } from './seq2seq.js';
 
 /** The feed-forward activation of every layer. */
 export type TransformerSeq2SeqActivation = 'relu' | 'gelu';
@@ -109,27 +109,6 @@ export interface TransformerDecoderState {
   t: number;
 }
 
-/** The padding mask [B, T]: 1 at positions ≥ lengths[b]. */
-function paddingMask(x: SourceBatch | TargetBatch): Tensor {
-  const mask = new Float32Array(x.batch * x.time);
-  x.lengths.forEach((n, b) => mask.fill(1, b * x.time + n, (b + 1) * x.time));
-  return tensor(mask, [x.batch, x.time]);
-}
-
-/** Throws a SeqlabError naming the batch unless its ids fill [batch, time] and it has one length (1..time) per row. */
-function checkBatch(what: string, x: SourceBatch | TargetBatch, maxLength: number): void {
-  if (x.ids.length !== x.batch * x.time) {
-    throw new SeqlabError(`TransformerSeq2Seq: ${x.ids.length} ${what} ids do not fill [${x.batch}, ${x.time}]`);
-  }
-  if (x.lengths.length !== x.batch) throw new SeqlabError(`TransformerSeq2Seq: ${x.lengths.length} ${what} lengths for a batch of ${x.batch}`);
-  x.lengths.forEach((n, b) => {
-    if (!Number.isInteger(n) || n < 1 || n > x.time) {
-      throw new SeqlabError(`TransformerSeq2Seq: ${what} length ${n} of sentence ${b} is not in 1..${x.time}`);
-    }
-  });
-  if (x.time > maxLength) throw new SeqlabError(`TransformerSeq2Seq: ${x.time} ${what} positions exceed maxLength ${maxLength}`);
-}
-
 /** Rows `rows` (repeats allowed) of a tensor whose first axis is the batch. */
 function pickRows(t: Tensor, rows: readonly number[]): Tensor {
   return indexSelect(t, 0, rows);
@@ -211,7 +190,7 @@ export class TransformerSeq2Seq extends Module implements Seq2Seq<TransformerEnc
 
   /** Teacher forcing: src [B, S], tgt [B, T] (starting with <bos>) → logits [B, T, V]. */
   forward(src: SourceBatch, tgt: TargetBatch): Tensor {
-    checkBatch('target', tgt, this.config.maxLength);
+    checkBatch('TransformerSeq2Seq', 'target', tgt, this.config.maxLength);
     if (tgt.batch !== src.batch) throw new SeqlabError(`TransformerSeq2Seq: ${tgt.batch} targets for ${src.batch} sources`);
     const { memory, padding } = this.encode(src);
     const y = this.embed(this.tgt_tok_emb, tgt.ids, tgt.batch, tgt.time, 0); // [B, T, E]
@@ -222,7 +201,7 @@ export class TransformerSeq2Seq extends Module implements Seq2Seq<TransformerEnc
 
   /** src [B, S] → the memory [B, S, E] and the source padding mask [B, S]. */
   encode(src: SourceBatch): TransformerEncoding {
-    checkBatch('source', src, this.config.maxLength);
+    checkBatch('TransformerSeq2Seq', 'source', src, this.config.maxLength);
     const padding = paddingMask(src); // [B, S]
     const x = this.embed(this.src_tok_emb ?? this.tgt_tok_emb, src.ids, src.batch, src.time, 0); // [B, S, E]
     return { memory: this.transformer.encode(x, { srcKeyPaddingMask: padding }), padding };

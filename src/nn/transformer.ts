@@ -12,6 +12,7 @@ import { gelu, relu } from '../ops/unary.js';
 import type { Rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Dropout, LayerNorm, Linear } from './layers.js';
+import { xavierUniformInPlace } from './init.js';
 import { Module } from './module.js';
 import { type AttentionMasks, MultiHeadAttention, type ProjectedKeyValue } from './multihead.js';
 
@@ -379,11 +380,7 @@ export class Transformer extends Module {
     const { numEncoderLayers, numDecoderLayers, ...layer } = c;
     this.encoder = new TransformerEncoder({ ...layer, numLayers: numEncoderLayers, finalNorm: true }, rng);
     this.decoder = new TransformerDecoder({ ...layer, numLayers: numDecoderLayers, finalNorm: true }, rng);
-    for (const p of this.parameters()) {
-      if (p.rank !== 2) continue;
-      const bound = Math.sqrt(6 / (p.shape[0] + p.shape[1])); // fan_out [0], fan_in [1]
-      p.write((data) => { for (let i = 0; i < data.length; i++) data[i] = rng.uniform(-bound, bound); });
-    }
+    for (const p of this.parameters()) if (p.rank === 2) xavierUniformInPlace(p, rng);
   }
 
   /** src [B, S, E], tgt [B, T, E] → [B, T, E]: `decode(tgt, encode(src, masks), masks)`. */

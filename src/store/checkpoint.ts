@@ -58,15 +58,3 @@ export function readTrainState(store: CheckpointStore): TrainState {
 export function appendMetrics(store: CheckpointStore, record: object): void {
   store.append(FILES.metrics, `${JSON.stringify(record)}\n`);
 }
-
-/** Every record of metrics.jsonl, in order. */
-export function readMetrics(store: CheckpointStore): Record<string, number>[] {
-  if (!store.has(FILES.metrics)) return [];
-  return store.readText(FILES.metrics).split('\n').filter((l) => l.trim()).map((l, i) => {
-    try {
-      return JSON.parse(l) as Record<string, number>;
-    } catch {
-      throw new SeqlabError(`${store.path(FILES.metrics)}:${i + 1}: not valid JSON`);
-    }
-  });
-}

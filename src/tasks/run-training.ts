@@ -6,7 +6,7 @@
 import { ConfigError, resolveConfig } from '../config/resolve.js';
 import { SeqlabError } from '../errors.js';
 import { loadModelBytes, loadOptimizerBytes, saveModelBytes } from '../train/checkpoint.js';
-import { appendMetrics, readConfig, readTrainState, writeConfig } from '../store/checkpoint.js';
+import { appendMetrics, readConfig, readTrainState, writeConfig, writeTrainState } from '../store/checkpoint.js';
 import { type CheckpointStore, type DataSource, FILES } from '../store/store.js';
 import type { Optimizer } from '../train/optim.js';
 import { defaultTrainerConfig, type TrainerConfig, type TrainerEvents, train } from '../train/trainer.js';
@@ -90,7 +90,7 @@ export async function runTraining(task: Task, request: TrainRequest, source: Dat
       }
       store.write(FILES.last, c.model);
       if (c.optimizer) store.write(FILES.optimizer, c.optimizer);
-      if (c.state) store.write(FILES.state, `${JSON.stringify(c.state, null, 2)}\n`);
+      if (c.state) writeTrainState(store, c.state);
     },
   }, resume);
   return { arch: run.config.arch, steps: result.steps, bestLoss: result.bestLoss, bestStep: result.bestStep,

@@ -4,7 +4,7 @@
  */
 import type { TokenizerJson } from '../../data/tokenizer.js';
 import { type LmArch, type LmConfig } from '../../models/lm-config.js';
-import { defaultNgramConfig, type NgramConfig } from '../../models/ngram.js';
+import type { NgramConfig } from '../../models/ngram.js';
 
 /** Everything config.json holds for a language model: enough to rebuild it and its tokenizer. */
 export interface LmTaskConfig {
@@ -34,10 +34,3 @@ export interface LmTokenizerSettings {
 
 export const defaultLmTokenizerSettings: Readonly<LmTokenizerSettings> = Object.freeze({ minCount: 0, vocabSize: 0 });
 
-/** Model keys a user may set (the vocabulary and output size come from the data). */
-export function settableModelKeys(model: Readonly<LmConfig>): Record<string, unknown> {
-  const { arch: _a, vocabSize: _v, outputSize: _o, ...rest } = model;
-  return rest;
-}
-
-export const ngramSettings: Readonly<NgramConfig> = defaultNgramConfig;

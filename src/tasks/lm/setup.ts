@@ -6,15 +6,14 @@ import { tokenizerFromJson } from '../../data/tokenizers.js';
 import { ConfigError, resolveConfig, splitSettings } from '../../config/resolve.js';
 import { SeqlabError } from '../../errors.js';
 import { buildCausalLm, type CausalLm } from '../../models/causal-lm.js';
-import { defaultLmConfig, LM_ARCHS, type LmArch, resolveLmConfig } from '../../models/lm-config.js';
+import { LM_ARCHS, type LmArch, resolveLmConfig, settableLmKeys } from '../../models/lm-config.js';
 import { defaultNgramConfig, KneserNey, type NgramConfig } from '../../models/ngram.js';
-import type { StoredConfig } from '../../store/checkpoint.js';
+import { readStoreJson, type StoredConfig } from '../../store/checkpoint.js';
 import type { CheckpointStore, DataSource } from '../../store/store.js';
 import { Rng } from '../../tensor/random.js';
 import { loadModelBytes } from '../../train/checkpoint.js';
 import type { TaskRun, TrainRequest } from '../task.js';
-import { defaultLmSettings, defaultLmTokenizerSettings, type LmSettings, type LmTaskConfig, type LmTokenizerSettings,
-  settableModelKeys } from './config.js';
+import { defaultLmSettings, defaultLmTokenizerSettings, type LmSettings, type LmTaskConfig, type LmTokenizerSettings } from './config.js';
 import { type LmData, prepareLmData } from './data.js';
 import { lmTrainable, ngramLoss } from './loss.js';
 import { lmPreset } from './presets.js';
@@ -41,7 +40,7 @@ function readData(req: TrainRequest, source: DataSource, tok: LmTokenizerSetting
 
 /** The request's settings sorted into tokenizer, task and model (or n-gram) sections, checked. */
 function sections(req: TrainRequest, arch: LmArch | 'ngram'): { tok: LmTokenizerSettings; lm: LmSettings; model: Record<string, unknown> } {
-  const modelKeys = arch === 'ngram' ? defaultNgramConfig : settableModelKeys(defaultLmConfig);
+  const modelKeys = arch === 'ngram' ? defaultNgramConfig : settableLmKeys();
   const s = splitSettings(req.settings, { tokenizer: defaultLmTokenizerSettings, lm: defaultLmSettings, model: modelKeys }, 'lm');
   const tok = resolveConfig('tokenizer', defaultLmTokenizerSettings, [s.tokenizer]);
   for (const key of ['minCount', 'vocabSize'] as const) {
@@ -89,14 +88,8 @@ export function loadLmParts(stored: StoredConfig, store: CheckpointStore): Loade
   const config = stored as unknown as LmTaskConfig;
   const tokenizer = tokenizerFromJson(config.tokenizer);
   if (config.arch === 'ngram') {
-    const text = store.readText(NGRAM_FILE);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new SeqlabError(`${store.path(NGRAM_FILE)}: not valid JSON`);
-    }
-    return { config, tokenizer, neural: null, ngram: KneserNey.fromJSON(json as ReturnType<KneserNey['toJSON']>) };
+    const json = readStoreJson(store, NGRAM_FILE) as ReturnType<KneserNey['toJSON']>;
+    return { config, tokenizer, neural: null, ngram: KneserNey.fromJSON(json) };
   }
   if (!config.model) throw new SeqlabError(`${store.path('config.json')}: the model settings are missing`);
   const model = buildCausalLm(resolveLmConfig(checkArch(config.arch) as LmArch, tokenizer.vocabSize, config.model), new Rng(0));

@@ -6,7 +6,7 @@
  */
 import { ConfigError, checkWhole, resolveConfig, splitSettings } from '../../config/resolve.js';
 import { buildCausalLm, type CausalLm } from '../../models/causal-lm.js';
-import { defaultLmConfig, LM_ARCHS, type LmArch, type LmConfig, resolveLmConfig } from '../../models/lm-config.js';
+import { LM_ARCHS, type LmArch, type LmConfig, resolveLmConfig, settableLmKeys } from '../../models/lm-config.js';
 import { crossEntropy } from '../../nn/functional.js';
 import { reshape } from '../../ops/shape-ops.js';
 import type { StoredConfig } from '../../store/checkpoint.js';
@@ -15,7 +15,6 @@ import { noGrad } from '../../tensor/autograd.js';
 import { Rng } from '../../tensor/random.js';
 import { loadModelBytes } from '../../train/checkpoint.js';
 import type { Trainable } from '../../train/trainer.js';
-import { settableModelKeys } from '../lm/config.js';
 import type { LoadedModel, Task, TaskRun, TrainRequest } from '../task.js';
 import { IGNORE, MEMORY_KINDS, type MemoryBatch, memoryBatch, type MemoryKind, problemShape } from './problems.js';
 
@@ -105,7 +104,7 @@ function setup(req: TrainRequest): TaskRun {
   }
   if (req.preset !== undefined && req.preset !== 'small') throw new ConfigError('memory', 'preset', `memory has one preset, 'small'; got '${req.preset}'`);
   if (req.tokenizer !== undefined) throw new ConfigError('memory', 'tokenizer', 'memory makes its own tokens and takes no tokenizer');
-  const s = splitSettings(req.settings, { memory: defaultMemorySettings, model: settableModelKeys(defaultLmConfig) }, 'memory');
+  const s = splitSettings(req.settings, { memory: defaultMemorySettings, model: settableLmKeys() }, 'memory');
   const memory = resolveMemory(s.memory);
   const shape = problemShape(memory.kind, memory.lag, memory.symbols);
   const recipe = RECIPES[arch as LmArch];
