@@ -2,6 +2,7 @@
  * What the Seq2Seq family tests share: padded batches, the three-sentence batch they decode,
  * a logits comparison, and the string-reversal task of their "it learns" tests.
  */
+import { padBatch } from '../../src/data/batching.js';
 import type { Seq2Seq, SourceBatch, TargetBatch } from '../../src/models/seq2seq.js';
 import { crossEntropy } from '../../src/nn/functional.js';
 import { backward, noGrad, type Rng, type Tensor } from '../../src/tensor/index.js';
@@ -13,10 +14,8 @@ export const EOS = 3;
 
 /** Rows of ids padded with PAD to one length: a batch as the Seq2Seq interface takes it. */
 export function batchOf(rows: readonly (readonly number[])[]): SourceBatch & TargetBatch {
-  const time = Math.max(...rows.map((r) => r.length));
-  const ids = new Int32Array(rows.length * time).fill(PAD);
-  rows.forEach((r, b) => ids.set(r, b * time));
-  return { ids, batch: rows.length, time, lengths: rows.map((r) => r.length) };
+  const { ids, batch, time, lengths } = padBatch(rows, PAD);
+  return { ids, batch, time, lengths };
 }
 
 /** Largest |a − b| between logits rows a [V] and row (b, t) of full [B, T, V]. */

@@ -1,3 +1,4 @@
+import { padBatch } from '../../data/batching.js';
 import type { SourceBatch, TargetBatch } from '../../models/seq2seq.js';
 
 /** A tokenized sentence pair. */
@@ -17,26 +18,18 @@ export interface PairBatch {
 
 export const IGNORE = -100;
 
-/** Pads rows to one length: ids [B, T] row-major, and each row's length. */
-export function padRows(rows: readonly (readonly number[])[], pad: number, fill = pad): { ids: Int32Array; time: number; lengths: number[] } {
-  const time = Math.max(1, ...rows.map((r) => r.length));
-  const ids = new Int32Array(rows.length * time).fill(fill);
-  rows.forEach((r, b) => ids.set(r, b * time));
-  return { ids, time, lengths: rows.map((r) => Math.max(1, r.length)) };
-}
-
 /** Sources as a padded batch (an empty source reads as one <pad>: its encoder still runs). */
 export function sourceBatch(sources: readonly (readonly number[])[], pad: number): SourceBatch {
-  const { ids, time, lengths } = padRows(sources, pad);
-  return { ids, batch: sources.length, time, lengths };
+  const { ids, batch, time, lengths } = padBatch(sources, pad);
+  return { ids, batch, time, lengths: lengths.map((n) => Math.max(1, n)) };
 }
 
 export function pairBatch(examples: readonly Example[], special: { pad: number; bos: number; eos: number }): PairBatch {
   const src = sourceBatch(examples.map((e) => e.src), special.pad);
-  const tin = padRows(examples.map((e) => [special.bos, ...e.tgt]), special.pad);
-  const tout = padRows(examples.map((e) => [...e.tgt, special.eos]), special.pad, IGNORE);
+  const tin = padBatch(examples.map((e) => [special.bos, ...e.tgt]), special.pad);
+  const tout = padBatch(examples.map((e) => [...e.tgt, special.eos]), IGNORE);
   return {
-    src, tgtIn: { ids: tin.ids, batch: examples.length, time: tin.time, lengths: tin.lengths }, tgtOut: tout.ids,
+    src, tgtIn: { ids: tin.ids, batch: tin.batch, time: tin.time, lengths: tin.lengths }, tgtOut: tout.ids,
     targetTokens: examples.reduce((s, e) => s + e.tgt.length + 1, 0),
   };
 }

@@ -19,7 +19,7 @@ import { type Example, IGNORE, pairBatch, tokenBuckets } from './batches.js';
 import { defaultTranslateSettings, defaultTranslateTokenizer, TRANSLATE_ARCHS, type TranslateArch, type TranslateSettings,
   type TranslateTaskConfig, type TranslateTokenizerSettings } from './config.js';
 import { filterPairs, type Pair, readPairs } from './pairs.js';
-import { translateTexts } from './translator.js';
+import { translateTexts, type TranslatorContext } from './translator.js';
 import { corpusBleu } from '../../metrics/bleu.js';
 
 /** Model settings a user may give, per family (the vocabularies and padding come from the data). */
@@ -97,10 +97,8 @@ function resolveModel(arch: TranslateArch, given: Record<string, unknown>, sourc
   return { ...modelDefaults(arch), ...RECIPES[arch].model, ...given, sourceVocab, targetVocab, padId };
 }
 
-interface Context {
-  source: Tokenizer;
-  target: Tokenizer;
-  special: { pad: number; bos: number; eos: number };
+/** What training and evaluation need besides the model: the tokenizers, reserved ids and settings. */
+interface Context extends TranslatorContext {
   settings: TranslateSettings;
 }
 
