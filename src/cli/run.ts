@@ -69,3 +69,18 @@ export async function useThreads(flag: string | undefined): Promise<number> {
 export function folder(dir: string): FileStore {
   return new FileStore(dir);
 }
+
+/**
+ * Checks how many paths a flag got against what a task takes, [least, most] ([0, 0]: the task
+ * makes its own data, `ownData` says how). An absent optional flag passes.
+ */
+export function checkPathCount(flag: string, task: string, [least, most]: readonly [number, number], paths: readonly string[] | undefined,
+  options: { required: boolean; ownData: string }): void {
+  const n = paths?.length ?? 0;
+  if (most === 0 && n > 0) throw new UsageError(`${flag}: ${task} ${options.ownData} and takes no ${flag}`);
+  if (n === 0 && (!options.required || least === 0)) return;
+  if (n < least || n > most) {
+    const want = least === most ? `${least}` : `${least} to ${most}`;
+    throw new UsageError(`${flag}: ${task} takes ${want} path${most === 1 ? '' : 's'}, got ${n}`);
+  }
+}

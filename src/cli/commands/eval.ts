@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { fileSource } from '../../store/file-store.js';
 import { getTask, loadCheckpoint } from '../../tasks/registry.js';
-import { folder, numberFlag, printJson, UsageError, useThreads } from '../run.js';
+import { checkPathCount, folder, numberFlag, printJson, useThreads } from '../run.js';
 
 export function registerEval(program: Command): void {
   program.command('eval')
@@ -16,10 +16,7 @@ export function registerEval(program: Command): void {
       await useThreads(flags.threads);
       const loaded = loadCheckpoint(folder(dir));
       const task = getTask(loaded.config.task);
-      const [least, most] = task.testPaths;
-      const n = flags.test?.length ?? 0;
-      if (most === 0 && n > 0) throw new UsageError(`--test: ${task.name} makes fresh data and takes no --test`);
-      if (n < least || n > most) throw new UsageError(`--test: ${task.name} takes ${least === most ? least : `${least} to ${most}`} path${most === 1 ? '' : 's'}, got ${n}`);
+      checkPathCount('--test', task.name, task.testPaths, flags.test, { required: true, ownData: 'makes fresh data' });
       const words = numberFlag('--words', flags.words, { integer: true, min: 0 });
       const beam = numberFlag('--beam', flags.beam, { integer: true, min: 1 });
       const result = loaded.evaluate({ test: flags.test ?? null, settings: { words, ...(beam === undefined ? {} : { beam }) } }, fileSource);

@@ -8,7 +8,7 @@ import type { TrainerConfig } from '../../train/trainer.js';
 import { splitTrainerSets } from '../flags.js';
 import { collect, parseSets } from '../options.js';
 import { makeProgress } from '../progress.js';
-import { folder, numberFlag, printJson, UsageError, useThreads } from '../run.js';
+import { checkPathCount, folder, numberFlag, printJson, UsageError, useThreads } from '../run.js';
 
 interface TrainFlags {
   train?: string[];
@@ -62,8 +62,8 @@ export function registerTrain(program: Command): void {
     .option('--json', 'print one JSON object with the result on stdout')
     .action(async (name: string, flags: TrainFlags) => {
       const task = getTaskFlag(name);
-      checkPaths(task, '--train', flags.train, true);
-      checkPaths(task, '--valid', flags.valid, false);
+      checkPathCount('--train', task.name, task.trainPaths, flags.train, { required: true, ownData: 'makes its own data' });
+      checkPathCount('--valid', task.name, task.trainPaths, flags.valid, { required: false, ownData: 'makes its own data' });
       await useThreads(flags.threads);
       const { trainer: trainerSets, rest } = splitTrainerSets(parseSets(flags.set));
       const seed = numberFlag('--seed', flags.seed, { integer: true, min: 0 }) ?? 1;
@@ -85,18 +85,6 @@ export function registerTrain(program: Command): void {
 function getTaskFlag(name: string): Task {
   if (!taskNames().includes(name)) throw new UsageError(`train: unknown task '${name}' (available: ${taskNames().join(', ')})`);
   return getTask(name);
-}
-
-/** Checks a path flag against what the task takes. */
-function checkPaths(task: Task, flag: string, paths: string[] | undefined, required: boolean): void {
-  const [least, most] = task.trainPaths;
-  const n = paths?.length ?? 0;
-  if (most === 0 && n > 0) throw new UsageError(`${flag}: ${task.name} makes its own data and takes no ${flag}`);
-  if (n === 0 && (!required || least === 0)) return;
-  if (n < least || n > most) {
-    const want = least === most ? `${least}` : `${least} to ${most}`;
-    throw new UsageError(`${flag}: ${task.name} takes ${want} path${most === 1 ? '' : 's'}, got ${n}`);
-  }
 }
 
 /** The trainer settings given as flags (absent flags stay undefined: the task's recipe decides). */
