@@ -1,6 +1,5 @@
 import type { CausalLm } from '../models/causal-lm.js';
 import { outputClasses } from '../models/lm-config.js';
-import { RecurrentLm } from '../models/recurrent-lm.js';
 import { noGrad } from '../tensor/autograd.js';
 import { logSoftmax64, type Predictor } from './predictor.js';
 
@@ -31,7 +30,7 @@ export class LmPredictor implements Predictor<LmPredictorState> {
   /** Tokens read at a (re)start: the whole limit for stateful models, less headroom for bounded ones. */
   private get startLimit(): number {
     const limit = this.model.contextLimit;
-    if (this.model instanceof RecurrentLm || this.model.config.arch !== 'transformer') return limit;
+    if (this.model.config.arch !== 'transformer') return limit;
     return Math.max(1, limit - Math.min(32, Math.floor(limit / 4)));
   }
 
