@@ -18,7 +18,10 @@ import type { HeapStats } from './wasm/heap.js';
  * it costs at most about a sixteenth of the faults it saves (about 0.5 ms per MB). A small JS
  * heap collects in about 6 ms, so about every 190 MB. The heap grows over the first collections
  * until it holds the live tensors plus a bar's worth of free blocks; from then on steps take no
- * fresh memory. It asks only through `globalThis.gc`, where the program's entry point made one
+ * fresh memory. It also asks whenever the blocks not yet returned, plus what the last step
+ * took, would pass the heap's high-water mark: a step bigger than the bar (a translation batch
+ * takes about a gigabyte) would otherwise find the heap full of its predecessor's dead tensors
+ * and fall back to plain arrays, which every kernel call then copies. It asks only through `globalThis.gc`, where the program's entry point made one
  * (`node --expose-gc`, or bin/seqlab.js, which turns the flag on and takes `gc` from a new
  * context): a library sets no engine flags of its own process. Without one (browsers, a host
  * that did not expose it) it does nothing and the collector keeps its own pace.
@@ -36,12 +39,16 @@ export const SETTLE_BYTES_PER_MS = 32 * 1024 * 1024;
  */
 export function settler(stats: () => HeapStats): () => Promise<void> {
   let allocatedAtLast = 0;
+  let allocatedAtStep = 0;
   let bar = SETTLE_BYTES;
   return async () => {
     const collect = (globalThis as { gc?: unknown }).gc;
     if (typeof collect !== 'function') return;
-    const { allocatedBytes } = stats();
-    if (allocatedBytes - allocatedAtLast < bar) return;
+    const { allocatedBytes, liveBytes, highWaterBytes } = stats();
+    const stepBytes = allocatedBytes - allocatedAtStep;
+    allocatedAtStep = allocatedBytes;
+    const full = liveBytes + stepBytes > highWaterBytes;
+    if (!full && allocatedBytes - allocatedAtLast < bar) return;
     allocatedAtLast = allocatedBytes;
     const t0 = performance.now();
     collect();

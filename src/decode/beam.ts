@@ -104,6 +104,54 @@ function topByLogp<T extends { logp: number }>(items: T[], k: number): T[] {
 }
 
 /**
+ * The allowed extensions of `h`, or its best `k` by log-probability (best first, lower token
+ * first among equals). For a small k, only the best few tokens are looked at (a partial
+ * selection over the vocabulary), and the whole vocabulary only where the rules reject so many
+ * of them that fewer than k are left.
+ */
+function extensions<S, D>(h: Hypothesis<S, D>, lp: Float64Array, rules: BeamRules<S, D>, k: number): Candidate<S, D>[] {
+  const consider = (tokens: Iterable<number>, limit: number): Candidate<S, D>[] => {
+    const out: Candidate<S, D>[] = [];
+    for (const t of tokens) {
+      const logp = h.logp + lp[t];
+      if (logp === -Infinity) continue;
+      const d = rules.extend(h, t, logp);
+      if (d !== null) out.push({ from: h, token: t, logp, data: d });
+      if (out.length >= limit) break;
+    }
+    return out;
+  };
+  if (2 * k + 4 < lp.length) {
+    const few = consider(bestIndices(lp, 2 * k + 4), k);
+    if (few.length >= k) return few;
+  }
+  const all = consider(lp.keys(), Infinity);
+  return k < all.length ? topByLogp(all, k) : all;
+}
+
+/** Indices of the `m` largest values of `v` (−∞ excluded), largest first, lower index first among equals. */
+export function bestIndices(v: Float64Array, m: number): number[] {
+  const idx: number[] = [];
+  if (m <= 0) return idx;
+  for (let t = 0; t < v.length; t++) {
+    const x = v[t];
+    if (x === -Infinity) continue;
+    if (idx.length === m) {
+      if (!(x > v[idx[m - 1]])) continue; // an equal value keeps the earlier index ahead
+      idx.pop();
+    }
+    let i = idx.length;
+    idx.push(t);
+    while (i > 0 && x > v[idx[i - 1]]) {
+      idx[i] = idx[i - 1];
+      i--;
+    }
+    idx[i] = t;
+  }
+  return idx;
+}
+
+/**
  * One beam search as a generator: it yields each step's advance request and takes the new
  * states back, so a driver can run many searches in lockstep with one `advance` for all their
  * hypotheses (translation decodes a batch of sentences this way). Returns the n-best.
@@ -128,14 +176,7 @@ export function* beamSearchSteps<S, D>(logProbs: (state: S) => Float64Array, sta
     const ends: { h: Hypothesis<S, D>; end: number; logp: number }[] = [];
     for (const h of beams) {
       const lp = logProbs(h.state);
-      const mine: Candidate<S, D>[] = [];
-      for (let t = 0; t < lp.length; t++) {
-        const logp = h.logp + lp[t];
-        if (logp === -Infinity) continue;
-        const d = rules.extend(h, t, logp);
-        if (d !== null) mine.push({ from: h, token: t, logp, data: d });
-      }
-      next.push(...(o.perHypothesis < mine.length ? topByLogp(mine, o.perHypothesis) : mine));
+      next.push(...extensions(h, lp, rules, o.perHypothesis));
       const end = rules.end(h, lp);
       if (end > -Infinity) ends.push({ h, end, logp: h.logp + end });
     }

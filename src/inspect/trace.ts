@@ -36,7 +36,7 @@ export class Trace {
   }
 
   add(module: object, key: string, value: Tensor, step: number | null = null): void {
-    this.entries.push({ module: this.pathOf(module), key, step, shape: [...value.shape], data: Float32Array.from(value.data) });
+    this.entries.push({ module: this.pathOf(module), key, step, shape: [...value.shape], data: new Float32Array(value.data) });
   }
 
   /** Entries of one module and key, in step order. */

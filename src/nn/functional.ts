@@ -9,6 +9,7 @@ import { SeqlabError } from '../errors.js';
 import { add, div, eq, mul, sub, type TensorLike } from '../ops/elementwise.js';
 import { indexSelect, type Indices, where } from '../ops/index-ops.js';
 import { layerNormLast } from '../ops/layer-norm.js';
+import { crossEntropyRows } from '../ops/cross-entropy.js';
 import { linear as fusedLinear } from '../ops/linear.js';
 import { matmul } from '../ops/matmul.js';
 import { max, mean, sum } from '../ops/reduce.js';
@@ -131,6 +132,14 @@ export interface CrossEntropyOptions {
  */
 export function crossEntropy(logits: Tensor, targets: Indices, ignoreIndex = -100,
   reduction: 'mean' | 'sum' = 'mean', options: CrossEntropyOptions = {}): Tensor {
+  if (isExplicit()) return crossEntropyExplicit(logits, targets, ignoreIndex, reduction, options);
+  const { eps, rows, classes, kept } = checkCrossEntropy(logits, targets, ignoreIndex, options);
+  return crossEntropyRows(reshape(logits, [rows, classes]), kept, eps, reduction);
+}
+
+/** The checked smoothing, the rows and classes, and each row's target (−1 where ignored). */
+function checkCrossEntropy(logits: Tensor, targets: Indices, ignoreIndex: number, options: CrossEntropyOptions):
+  { eps: number; rows: number; classes: number; kept: Int32Array } {
   const eps = options.labelSmoothing ?? 0;
   if (!(eps >= 0 && eps <= 1)) throw new SeqlabError(`crossEntropy: labelSmoothing must be in [0, 1], got ${eps}`);
   const classes = logits.shape[logits.rank - 1];
@@ -138,16 +147,29 @@ export function crossEntropy(logits: Tensor, targets: Indices, ignoreIndex = -10
   if (targets.length !== rows) {
     throw new SeqlabError(`crossEntropy: ${targets.length} targets for logits ${shapeStr(logits.shape)} (${rows} rows)`);
   }
-  const flat = new Int32Array(rows);
-  const keep = new Float32Array(rows);
-  let count = 0;
+  const kept = new Int32Array(rows);
   for (let i = 0; i < rows; i++) {
     const t = targets[i];
+    kept[i] = -1;
     if (t === ignoreIndex) continue;
     if (!Number.isInteger(t) || t < 0 || t >= classes) {
       throw new SeqlabError(`crossEntropy: target ${t} at row ${i} is out of range [0, ${classes})`);
     }
-    flat[i] = i * classes + t;
+    kept[i] = t;
+  }
+  return { eps, rows, classes, kept };
+}
+
+/** `crossEntropy` composed from log-softmax, a gather and sums: the definition the fused primitive is held to. */
+export function crossEntropyExplicit(logits: Tensor, targets: Indices, ignoreIndex = -100,
+  reduction: 'mean' | 'sum' = 'mean', options: CrossEntropyOptions = {}): Tensor {
+  const { eps, rows, classes, kept } = checkCrossEntropy(logits, targets, ignoreIndex, options);
+  const flat = new Int32Array(rows);
+  const keep = new Float32Array(rows);
+  let count = 0;
+  for (let i = 0; i < rows; i++) {
+    if (kept[i] < 0) continue;
+    flat[i] = i * classes + kept[i];
     keep[i] = 1;
     count++;
   }

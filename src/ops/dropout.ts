@@ -1,3 +1,4 @@
+import { backend } from '../backend/index.js';
 import { SeqlabError } from '../errors.js';
 import type { Rng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -12,7 +13,7 @@ export function dropout(x: Tensor, p: number, rng: Rng, training = true): Tensor
   if (!(p >= 0 && p < 1)) throw new SeqlabError(`dropout: probability ${p} must be in [0, 1)`);
   if (!training || p === 0) return x;
   const keep = 1 / (1 - p);
-  const mask = new Float32Array(x.size);
+  const mask = backend().alloc(x.size, true); // backend memory is reused from step to step; fresh pages fault
   for (let i = 0; i < mask.length; i++) mask[i] = rng.uniform() < p ? 0 : keep;
   return mul(x, new Tensor(mask, x.shape));
 }

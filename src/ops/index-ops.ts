@@ -53,7 +53,7 @@ export function embedding(weight: Tensor, ids: Indices, idsShape: Shape, padding
   const dim = weight.shape[1];
   return record(out.data, out.shape, 'embedding', [weight], (g) => {
     const dw = zeros(weight.shape);
-    const masked = Float32Array.from(g.data);
+    const masked = new Float32Array(g.data);
     for (let i = 0; i < idx.length; i++) if (idx[i] === paddingIdx) masked.fill(0, i * dim, (i + 1) * dim);
     backend().gatherRows(dw.data, weight.shape[0], idx, masked, 1, dim, true);
     return [dw];

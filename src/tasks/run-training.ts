@@ -9,6 +9,7 @@ import { loadModelBytes, loadOptimizerBytes, saveModelBytes } from '../train/che
 import { appendMetrics, readConfig, readTrainState, writeConfig, writeTrainState } from '../store/checkpoint.js';
 import { type CheckpointStore, type DataSource, FILES } from '../store/store.js';
 import type { Optimizer } from '../train/optim.js';
+import { SCHEDULE_KINDS } from '../train/schedule.js';
 import { defaultTrainerConfig, type TrainerConfig, type TrainerEvents, train } from '../train/trainer.js';
 import type { Task, TaskRun, TrainRequest } from './task.js';
 
@@ -34,9 +35,8 @@ export interface RunResult {
 /** The trainer config: defaults, the task's recipe, then the user's settings, checked. */
 export function trainerConfig(recipe: Partial<TrainerConfig>, given: Partial<TrainerConfig>): TrainerConfig {
   const c = resolveConfig('train', defaultTrainerConfig, [recipe, given], {
-    schedule: ['constant', 'cosine', 'noam'], optimizer: ['sgd', 'adam', 'adamw'],
+    schedule: SCHEDULE_KINDS, optimizer: ['sgd', 'adam', 'adamw'],
   });
-  if (c.schedule === 'cosine' && c.steps === 0) throw new ConfigError('train', 'schedule', 'cosine decays until `steps`; give `steps`');
   if (c.schedule === 'noam' && c.warmupSteps === 0) throw new ConfigError('train', 'schedule', 'noam needs `warmupSteps`');
   if (c.steps === 0 && c.epochs === 0 && c.timeBudget === 0) {
     throw new ConfigError('train', 'steps', 'no limit given: give `steps`, `epochs` or `timeBudget`');

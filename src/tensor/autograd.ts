@@ -113,7 +113,11 @@ export function backward(root: Tensor, grad?: Tensor, retainGraph = false): void
           throw new SeqlabError(`backward(): the graph through '${node.op}' was already released; pass retainGraph`);
         }
         if (node.grad) accumulateInto(node.grad, g);
-        else node.grad = new Tensor(Float32Array.from(g.data), node.shape);
+        else { // a copy in backend memory, which is reused from step to step (fresh pages cost a fault each)
+          const data = backend().alloc(g.size, true);
+          data.set(g.data);
+          node.grad = new Tensor(data, node.shape);
+        }
         continue;
       }
       const inputGrads = node.backwardFn(g);

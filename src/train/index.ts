@@ -6,7 +6,7 @@ export {
 } from './optim.js';
 export { clipGradNorm, type ClipOptions } from './clip.js';
 export {
-  lrAt, makeSchedule, applySchedule, resolveScheduleConfig, defaultScheduleConfig,
+  lrAt, makeSchedule, applySchedule, resolveScheduleConfig, defaultScheduleConfig, decays, SCHEDULE_KINDS,
   type ScheduleConfig, type ScheduleKind,
 } from './schedule.js';
 export { serializeSafetensors, parseSafetensors, type StoredArray, type SafetensorsFile } from './safetensors.js';

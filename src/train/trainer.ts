@@ -7,7 +7,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { saveModelBytes, saveOptimizerBytes } from './checkpoint.js';
 import { clipGradNorm } from './clip.js';
 import { makeOptimizer, type Optimizer, type OptimizerKind } from './optim.js';
-import { applySchedule, makeSchedule, type ScheduleKind } from './schedule.js';
+import { applySchedule, decays, makeSchedule, type ScheduleKind } from './schedule.js';
 
 /** How to train: the same loop serves every task. */
 export interface TrainerConfig {
@@ -112,7 +112,8 @@ export async function train(t: Trainable, config: TrainerConfig, events: Trainer
   if (total === Infinity && config.timeBudget <= 0) throw new ConfigError('train', 'steps', 'no limit given: give `steps`, `epochs` or `timeBudget`');
   const optimizer = makeOptimizer(config.optimizer, t.model, { lr: config.lr, weightDecay: config.weightDecay });
   const schedule = makeSchedule({ kind: config.schedule, lr: config.lr, warmupSteps: config.warmupSteps,
-    ...(config.schedule === 'cosine' ? { totalSteps: Math.max(total === Infinity ? 10000 : total, config.warmupSteps + 1), minLr: config.lr / 10 } : {}) });
+    ...(decays(config.schedule) ? { totalSteps: Math.max(total === Infinity ? 10000 : total, config.warmupSteps + 1),
+      minLr: config.schedule === 'cosine' ? config.lr / 10 : 0 } : {}) });
   const rng = new Rng(config.seed);
   const s: TrainState = { step: 0, tokens: 0, bestLoss: Infinity, bestStep: -1, rng: [], extraRng: null, elapsed: 0 };
   if (resume) {
@@ -123,6 +124,13 @@ export async function train(t: Trainable, config: TrainerConfig, events: Trainer
   }
   const started = now() - s.elapsed * 1000;
   const outOfTime = (): boolean => config.timeBudget > 0 && (now() - started) / 1000 >= config.timeBudget;
+  // A time-limited run's decay follows the share of the budget spent (or of the steps, if further on).
+  const progress = (step: number): number | undefined => {
+    if (config.timeBudget <= 0) return undefined;
+    const byTime = (now() - started) / 1000 / config.timeBudget;
+    const w = config.warmupSteps;
+    return total === Infinity ? byTime : Math.max(byTime, (step - w) / Math.max(total - w, 1));
+  };
   let windowLoss = 0;
   let windowSteps = 0;
   let stoppedBy: TrainResult['stoppedBy'] = 'steps';
@@ -130,7 +138,7 @@ export async function train(t: Trainable, config: TrainerConfig, events: Trainer
   while (s.step < total) {
     if (outOfTime()) { stoppedBy = 'time'; break; }
     const stepStart = now();
-    const lr = applySchedule(optimizer, schedule);
+    const lr = applySchedule(optimizer, schedule, progress(s.step));
     const { loss, tokens } = t.trainBatch(rng);
     const value = loss.item();
     if (!Number.isFinite(value)) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { beamSearch, beamSearchMany, type BeamRules, lengthPenalty } from '../../src/decode/beam.js';
+import { beamSearch, beamSearchMany, type BeamRules, bestIndices, lengthPenalty } from '../../src/decode/beam.js';
 import type { Predictor } from '../../src/decode/predictor.js';
+import { Rng } from '../../src/tensor/random.js';
 
 /** A first-order Markov chain over 4 tokens, token 3 = end of sentence; the state is the last token. */
 const P = [
@@ -120,5 +121,17 @@ describe('beam search where endings compete (translation)', () => {
     const together = beamSearchMany(counting, [0, 1, 2], [] as number[], allow, { beam: 3, nbest: 2, maxSteps: 8, endsCompete: true });
     expect(together).toEqual(alone);
     expect(calls).toBeLessThanOrEqual(8);
+  });
+});
+
+describe('bestIndices', () => {
+  it('equals a stable sort of the indices by value, −∞ left out, for every m', () => {
+    const rng = new Rng(5);
+    for (let k = 0; k < 50; k++) {
+      const n = 1 + rng.int(40);
+      const v = Float64Array.from({ length: n }, () => (rng.uniform() < 0.1 ? -Infinity : rng.int(6) - 3));
+      const sorted = [...v.keys()].filter((t) => v[t] !== -Infinity).sort((a, b) => v[b] - v[a]);
+      for (const m of [0, 1, 2, 5, n, n + 3]) expect(bestIndices(v, m)).toEqual(sorted.slice(0, m));
+    }
   });
 });

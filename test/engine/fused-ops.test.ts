@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { layerNorm, layerNormExplicit, linear, linearExplicit, scaledSoftmax, softmax, softmaxExplicit }
-  from '../../src/nn/functional.js';
+import { crossEntropy, crossEntropyExplicit, layerNorm, layerNormExplicit, linear, linearExplicit, scaledSoftmax,
+  softmax, softmaxExplicit } from '../../src/nn/functional.js';
 import { mul } from '../../src/ops/elementwise.js';
 import { layerNormLast } from '../../src/ops/layer-norm.js';
 import { softmaxLast } from '../../src/ops/softmax.js';
@@ -155,5 +155,44 @@ describe('fused layer norm equals the composition', () => {
     expect(noGrad(() => layerNorm(x, rand([4], 64), null)).op).toBe('layer_norm');
     const w = rand([3, 4], 65); // broadcast weight: the composition
     expectNear(noGrad(() => layerNorm(x, w, null)).data, noGrad(() => layerNormExplicit(x, w, null)).data, 'broadcast weight');
+  });
+});
+
+describe('fused cross-entropy equals the log-softmax composition', () => {
+  for (const reduction of ['mean', 'sum'] as const) {
+    for (const smoothing of [0, 0.1, 1]) {
+      it(`${reduction}, label smoothing ${smoothing}: loss and gradient with ignored rows, on random shapes`, () => {
+        const rng = new Rng(70);
+        for (let k = 0; k < 8; k++) {
+          const classes = [1, 2, 3, 7, 33, 500][rng.int(6)];
+          const lead = [[1 + rng.int(9)], [1 + rng.int(3), 1 + rng.int(5)]][rng.int(2)];
+          const rows = lead.reduce((p, d) => p * d, 1);
+          // Large logits too: the row's log-sum-exp must not come from a probability that underflows.
+          const spread = [1, 30][rng.int(2)];
+          const targets = Array.from({ length: rows }, () => (rng.uniform() < 0.2 ? -100 : rng.int(classes)));
+          const options = { labelSmoothing: smoothing };
+          expectSamePaths((x) => crossEntropy(x, targets, -100, reduction, options),
+            (x) => crossEntropyExplicit(x, targets, -100, reduction, options), [rand([...lead, classes], 80 + k, -spread, spread)],
+            `crossEntropy [${lead}, ${classes}]`, 2e-5, 1e-4);
+        }
+      });
+    }
+  }
+
+  it('gradients match finite differences, and every row ignored gives 0 with zero gradient', () => {
+    gradCheck((x) => crossEntropy(x, [2, -100, 0], -100, 'mean', { labelSmoothing: 0.2 }), [rand([3, 4], 90)]);
+    const x = rand([2, 3], 91);
+    x.requiresGrad = true;
+    const loss = crossEntropy(x, [-100, -100]);
+    expect(loss.item()).toBe(0);
+    backward(loss);
+    expect([...x.grad!.data].every((g) => g === 0)).toBe(true);
+  });
+
+  it('a NaN logit makes the loss NaN (so a trainer sees it), and F.crossEntropy takes the fused path', () => {
+    const x = rand([2, 5], 92);
+    x.data[3] = NaN;
+    expect(crossEntropy(x, [1, 2]).item()).toBeNaN();
+    expect(noGrad(() => crossEntropy(rand([2, 5], 93), [1, 2])).op).toBe('cross_entropy');
   });
 });

@@ -27,6 +27,26 @@ describe('learning-rate schedules', () => {
       1 + Math.cos((3 * Math.PI) / 4), 0]);
   });
 
+  it('linear warms up, then falls in a straight line to minLr at totalSteps', () => {
+    const c = resolveScheduleConfig({ kind: 'linear', lr: 1, warmupSteps: 10, totalSteps: 110 });
+    expect(lrAt(c, 9)).toBe(1);
+    expect(lrAt(c, 10)).toBe(1);
+    expect(lrAt(c, 35)).toBeCloseTo(0.75, 12);
+    expect(lrAt(c, 60)).toBeCloseTo(0.5, 12);
+    expect(lrAt(c, 110)).toBe(0);
+    expect(lrAt(c, 500)).toBe(0);
+  });
+
+  it('a given progress (a time-limited run\'s share of its budget) replaces the decays\' step count, after warmup', () => {
+    const lin = resolveScheduleConfig({ kind: 'linear', lr: 1, warmupSteps: 10, totalSteps: 11 });
+    expect(lrAt(lin, 3, 0.9)).toBeCloseTo(0.4, 12); // still warming up: the steps decide
+    expect(lrAt(lin, 50, 0.25)).toBeCloseTo(0.75, 12);
+    expect(lrAt(lin, 50, 1.5)).toBe(0);
+    const cos = resolveScheduleConfig({ kind: 'cosine', lr: 1, minLr: 0.1, warmupSteps: 0, totalSteps: 1 });
+    expect(lrAt(cos, 7, 0.5)).toBeCloseTo(0.55, 12);
+    expect(makeSchedule({ kind: 'linear', lr: 2, totalSteps: 4 })(1, 0.5)).toBe(1);
+  });
+
   it('noam rises linearly to the peak at warmupSteps, then falls as 1/√step', () => {
     const c = resolveScheduleConfig({ kind: 'noam', lr: 1, warmupSteps: 4 });
     expect(lrAt(c, 0)).toBe(0.25);
@@ -37,7 +57,7 @@ describe('learning-rate schedules', () => {
   });
 
   it('rejects bad configs and steps with a message naming the option', () => {
-    expect(() => resolveScheduleConfig({ kind: 'linear' })).toThrow(/schedule\.kind: must be one of constant, cosine, noam, got "linear"/);
+    expect(() => resolveScheduleConfig({ kind: 'step' })).toThrow(/schedule\.kind: must be one of constant, cosine, linear, noam, got "step"/);
     expect(() => resolveScheduleConfig({ warmup: 3 })).toThrow(/schedule\.warmup: unknown key/);
     expect(() => resolveScheduleConfig({ kind: 'cosine', warmupSteps: 10, totalSteps: 10 })).toThrow(/schedule\.totalSteps: must be a whole number > `warmupSteps` \(10\) for cosine/);
     expect(() => resolveScheduleConfig({ kind: 'noam' })).toThrow(/schedule\.warmupSteps: must be >= 1 for noam/);

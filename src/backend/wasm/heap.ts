@@ -29,6 +29,8 @@ const PAGE = 65536;
 const GRANULE = 64;
 /** Class indices fit in 7 bits, so a block's (offset, class) packs into one safe integer. */
 const CLASSES = 128;
+/** How many classes up (four per doubling) a block may come from once the mark is reached. */
+const LARGER_CLASSES = 4;
 
 export interface HeapOptions {
   /** Bytes of tensor blocks before `alloc` falls back to plain arrays. */
@@ -40,7 +42,7 @@ export interface HeapOptions {
 }
 
 export const DEFAULT_HEAP: Required<HeapOptions> = {
-  highWaterBytes: 1024 * 1024 * 1024,
+  highWaterBytes: 1600 * 1024 * 1024,
   maxBytes: 2048 * 1024 * 1024,
   shared: true,
 };
@@ -61,6 +63,8 @@ export interface HeapStats {
   /** Tensor allocations served from the heap, and those that fell back to plain arrays. */
   heapAllocs: number;
   fallbackAllocs: number;
+  /** The most bytes of tensor blocks the heap hands out before falling back to plain arrays. */
+  highWaterBytes: number;
   /** Bytes of tensor storage handed out, ever (heap blocks by their class size, plain arrays). */
   allocatedBytes: number;
   /** The part of allocatedBytes that was memory never used before (the bump pointer, plain arrays). */
@@ -144,10 +148,20 @@ export class WasmHeap {
     if (n === 0) return new Float32Array(0);
     const cls = sizeClass(n * 4);
     const bytes = classBytes(cls);
+    let blockCls = cls;
     let offset = this.freeLists[cls].pop();
-    const reused = offset !== undefined;
     this.allocatedBytes += bytes;
+    if (offset === undefined && this.tensorBytes + bytes > this.highWaterBytes) {
+      // Past the mark: a free block up to about twice the size serves rather than a plain array
+      // (batches of varying shape leave blocks of neighbouring classes behind).
+      for (let c = cls + 1; c <= Math.min(cls + LARGER_CLASSES, CLASSES - 1) && offset === undefined; c++) {
+        offset = this.freeLists[c].pop();
+        blockCls = c;
+      }
+    }
+    const reused = offset !== undefined;
     if (offset === undefined) {
+      blockCls = cls;
       offset = this.tensorBytes + bytes <= this.highWaterBytes ? this.bump(bytes) : -1;
       this.freshBytes += bytes;
       if (offset >= 0) this.tensorBytes += bytes;
@@ -156,12 +170,12 @@ export class WasmHeap {
         return new Float32Array(n);
       }
     } else {
-      this.freeBytes -= bytes;
+      this.freeBytes -= classBytes(blockCls);
     }
     const view = new HeapArray(this.buffer, offset, n);
     if (reused && !uninitialized) this.zero(offset, n * 4);
-    this.registry.register(view, offset * CLASSES + cls);
-    this.liveBytes += bytes;
+    this.registry.register(view, offset * CLASSES + blockCls);
+    this.liveBytes += classBytes(blockCls);
     this.heapAllocs++;
     return view;
   }
@@ -209,6 +223,7 @@ export class WasmHeap {
     return {
       memoryBytes: this.memory.buffer.byteLength,
       reservedBytes: this.top,
+      highWaterBytes: this.highWaterBytes,
       liveBytes: this.liveBytes,
       freeBytes: this.freeBytes,
       scratchBytes: this.scratchCls >= 0 ? classBytes(this.scratchCls) : 0,

@@ -4,6 +4,7 @@ import { fileSource } from '../../store/file-store.js';
 import { allTasks, getTask, taskNames } from '../../tasks/registry.js';
 import { runTraining } from '../../tasks/run-training.js';
 import type { Task } from '../../tasks/task.js';
+import { SCHEDULE_KINDS } from '../../train/schedule.js';
 import type { TrainerConfig } from '../../train/trainer.js';
 import { splitTrainerSets } from '../flags.js';
 import { collect, parseSets } from '../options.js';
@@ -55,8 +56,8 @@ export function registerTrain(program: Command): void {
     .option('--seed <n>', 'random seed: the same seed gives the same run', '1')
     .option('--threads <n>', 'threads for large matrix products and recurrent layers (the WebAssembly backend)', '1')
     .option('--eval-every <n>', 'evaluate on the validation data every N updates (default: the task\'s, 200 for lm)')
-    .addOption(new Option('--schedule <kind>', 'learning-rate schedule: constant | cosine (to lr/10 at --steps) | noam (default: the task\'s)').choices(['constant', 'cosine', 'noam']))
-    .option('--warmup <n>', 'linear warm-up steps for cosine and noam')
+    .addOption(new Option('--schedule <kind>', 'learning-rate schedule: constant | cosine (to lr/10) | linear (to 0) | noam; the decays end with the run (--steps, --epochs or --time-budget). Default: the task\'s').choices([...SCHEDULE_KINDS]))
+    .option('--warmup <n>', 'linear warm-up steps for cosine, linear and noam')
     .option('--set <key=value>', 'a model or task setting, e.g. --set hiddenSize=128; trainer settings as --set train.clip=0.5 (repeatable)', collect)
     .option('--resume', 'continue the run saved in --out (last.safetensors and optimizer state)')
     .option('--json', 'print one JSON object with the result on stdout')
