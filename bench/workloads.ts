@@ -1,12 +1,15 @@
 /**
- * Workloads A-D of issue 4 on seqlab and on its peers, in one run, one thread each:
+ * Workloads A-E on seqlab and on its peers, in one run, one thread each:
  *
- *   npm run bench [-- --json] [-- --rounds R] [-- --repeats N] [-- --workloads A,B,C,D]
+ *   npm run bench [-- --json] [-- --rounds R] [-- --repeats N] [-- --workloads A,B,C,D,E]
  *     [-- --systems seqlab,tfjs-wasm,tfjs-cpu,pytorch] [-- --quick] [-- --cpu N | --no-pin]
  *
  *   A: char LSTM (embedding 64, hidden 256), B: the same with a GRU, C: GPT (2 layers, d_model
  *   128, 4 heads, FFN 512): training tokens/s at batch 32, context 64, vocabulary 65, Adam.
  *   D: batch-1 generation with A's LSTM, chars/s.
+ *   E: the translation Transformer step (d_model 256, 3 + 3 layers, 4 heads, FFN 1024, 4,000
+ *   target tokens a batch, vocabularies of 8,000, label smoothing 0.1, Adam): target tokens/s,
+ *   against PyTorch only (TensorFlow.js has no such model here).
  *
  * Every system runs in its own child process, one workload per process. The systems take turns:
  * for each workload, R rounds (default 3), each running every system once with N timed repeats
@@ -23,7 +26,7 @@
  * OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=MKL_NUM_THREADS=1, and OPENBLAS_CORETYPE=SkylakeX on CPUs
  * with avx512f (Debian's OpenBLAS misdetects them) unless it is already set.
  *
- * Prints a Markdown table of rates and of the ratios seqlab/peer, the targets of issue 4, and
+ * Prints a Markdown table of rates and of the ratios seqlab/peer, the targets (issues 4 and 11), and
  * the machine facts; --json prints everything as one object instead.
  */
 import { spawnSync } from 'node:child_process';
@@ -33,16 +36,19 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from '../src/tasks/bench/workloads.js';
 
-type Letter = 'A' | 'B' | 'C' | 'D';
+type Letter = 'A' | 'B' | 'C' | 'D' | 'E';
 type System = 'seqlab' | 'tfjs-wasm' | 'tfjs-cpu' | 'pytorch';
-const LETTERS: Letter[] = ['A', 'B', 'C', 'D'];
+const LETTERS: Letter[] = ['A', 'B', 'C', 'D', 'E'];
 const SYSTEMS: System[] = ['seqlab', 'tfjs-wasm', 'tfjs-cpu', 'pytorch'];
 const NAMES: Record<Letter, string> = {
   A: 'A_lstm_train: LSTM training, tokens/s',
   B: 'B_gru_train: GRU training, tokens/s',
   C: 'C_gpt_train: GPT training, tokens/s',
   D: 'D_lstm_generate: batch-1 LSTM generation, chars/s',
+  E: 'E_transformer_mt_train: translation Transformer training, target tokens/s',
 };
+/** The systems that have each workload: TensorFlow.js has no translation model here. */
+const HAS: Record<Letter, readonly System[]> = { A: SYSTEMS, B: SYSTEMS, C: SYSTEMS, D: SYSTEMS, E: ['seqlab', 'pytorch'] };
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -116,8 +122,16 @@ function runChild(command: string[], label: string): { result?: ChildResult; err
 
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
 
+/**
+ * Workload E's steps are about 50 times A's work (4,000 target tokens through a 256-wide 3 + 3
+ * layer model and an 8,000-way output): fewer of them per repeat.
+ */
+const WORK_E: Record<'seqlab' | 'pytorch', { steps: number; warmup: number }> = quick
+  ? { seqlab: { steps: 1, warmup: 1 }, pytorch: { steps: 1, warmup: 1 } }
+  : { seqlab: { steps: 3, warmup: 1 }, pytorch: { steps: 3, warmup: 1 } };
+
 function command(system: System, w: Letter): string[] {
-  const work = WORK[system];
+  const work = w === 'E' && (system === 'seqlab' || system === 'pytorch') ? { ...WORK[system], ...WORK_E[system] } : WORK[system];
   const common = ['--workload', w, '--repeats', String(repeats)];
   switch (system) {
     case 'seqlab': {
@@ -187,7 +201,7 @@ for (const w of workloads) {
   for (let round = 0; round < rounds; round++) {
     const rates: Partial<Record<System, number>> = {};
     for (const s of active) {
-      if (failed.has(s)) continue;
+      if (failed.has(s) || !HAS[w].includes(s)) continue;
       const { result, error, seconds } = runChild(command(s, w), `${s} ${w}`);
       if (!result) {
         failed.add(s);
@@ -216,6 +230,12 @@ const wasmFacts = Object.values(results).map((r) => r?.['tfjs-wasm']).find(Boole
 const seqlabFacts = Object.values(results).map((r) => r?.seqlab).find(Boolean);
 const blas = torchFacts?.blas as { kind?: string; libraries?: string[]; openblas_corename?: string | null } | undefined;
 const optimizedBlas = ['OpenBLAS', 'MKL', 'BLIS'].includes(blas?.kind ?? '');
+/** The PyTorch child's check that its BLAS kernel (SkylakeX where forced) multiplies right. */
+const blasCheck = torchFacts?.blas_check as { max_relative_error: number; ok: boolean } | undefined;
+if (blasCheck && !blasCheck.ok) {
+  errors.push(`PyTorch's BLAS kernel gave wrong products (max relative error ${blasCheck.max_relative_error.toExponential(1)} ` +
+    'against float64): its rates do not count. Unset OPENBLAS_CORETYPE or set it to a kernel this CPU runs.');
+}
 const machine = {
   date: started.toISOString(),
   cpu: /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? 'unknown',
@@ -244,8 +264,8 @@ const ratio = (w: Letter, peer: System): number | null => {
   return each.length ? median(each) : null;
 };
 
-/** Issue 4's targets that this bench measures: [workloads, peer, at least]. */
-const TARGETS: [Letter[], System, number][] = [[['A', 'B', 'C'], 'tfjs-wasm', 10], [['A', 'B', 'C'], 'pytorch', 0.5],
+/** The targets this bench measures (issue 4: A-D, issue 11: E): [workloads, peer, at least]. */
+const TARGETS: [Letter[], System, number][] = [[['A', 'B', 'C'], 'tfjs-wasm', 10], [['A', 'B', 'C', 'E'], 'pytorch', 0.5],
   [['D'], 'pytorch', 2]];
 const targets = TARGETS.flatMap(([ws, peer, min]) => ws.filter((w) => workloads.includes(w)).map((w) => {
   const r = ratio(w, peer);
@@ -260,7 +280,7 @@ if (json) {
     results: flat,
     ratios: workloads.map((w) => ({ workload: w, ...Object.fromEntries(PEERS.map((p) => [`seqlab_over_${p}`, ratio(w, p)])) })),
     rounds: { count: rounds, repeats_per_child: repeats, rates: roundRates },
-    targets, pytorch_blas_optimized: torch.ok ? optimizedBlas : null, machine, skipped, errors,
+    targets, pytorch_blas_optimized: torch.ok ? optimizedBlas : null, pytorch_blas_check: blasCheck ?? null, machine, skipped, errors,
     notes: ['tfjs training embeds through a one-hot matmul: the tfjs wasm backend has no UnsortedSegmentSum kernel for ' +
       "tf.gather's gradient (used on both tfjs backends alike)"],
   })}\n`);
@@ -278,7 +298,7 @@ if (json) {
       'repeats each); ratios: median over the rounds of the ratio within a round. Each system in its own process, one thread' +
       `${pinCpu === null ? '' : `, pinned to CPU ${pinCpu} (taskset)`}.`,
     '',
-    '| target (issue 4) | ratio | met |',
+    '| target (issues 4, 11) | ratio | met |',
     '| --- | ---: | --- |',
     ...targets.map((t) => `| ${t.workload}: seqlab / ${t.peer} ≥ ${t.target}× | ${fr(t.ratio)} | ` +
       `${t.met === null ? 'not measured' : t.met ? 'yes' : 'no'}` +
@@ -294,7 +314,8 @@ if (json) {
     torch.ok
       ? `PyTorch ${machine.torch}, ${machine.threads.pytorch ?? '-'} thread, BLAS loaded: ${blas?.kind ?? '?'}` +
         `${blas?.openblas_corename ? ` (core ${blas.openblas_corename})` : ''} [${(blas?.libraries ?? []).join(', ')}]` +
-        `${machine.env.OPENBLAS_CORETYPE ? `, OPENBLAS_CORETYPE=${machine.env.OPENBLAS_CORETYPE}` : ''}.` +
+        `${machine.env.OPENBLAS_CORETYPE ? `, OPENBLAS_CORETYPE=${machine.env.OPENBLAS_CORETYPE}` : ''}` +
+        `${blasCheck ? `; its products checked against float64: max relative error ${blasCheck.max_relative_error.toExponential(1)} (${blasCheck.ok ? 'correct' : 'WRONG'})` : ''}.` +
         (!optimizedBlas
           ? ' NOTE: not an optimized BLAS, so the PyTorch column is not the "AVX-512 OpenBLAS" peer of the targets ' +
             '(Debian: install libopenblas0-pthread, which takes over libblas.so.3).'

@@ -1,8 +1,8 @@
 /**
- * seqlab's side of workloads A-D in a child process, like the peers: the same `runWorkload`
+ * seqlab's side of workloads A-E in a child process, like the peers: the same `runWorkload`
  * that `seqlab bench --json` runs (src/tasks/bench/workloads.ts), on the default backend.
  *
- *   npx tsx bench/peers/seqlab-workloads.ts --workload A|B|C|D [--size S] [--repeats N]
+ *   npx tsx bench/peers/seqlab-workloads.ts --workload A|B|C|D|E [--size S] [--repeats N]
  *
  * Prints one JSON line: the median rate of `repeats` calls of runWorkload(name, 1, size) (each
  * builds the model, warms up (runWorkload: at least 2 steps and 1.5 s, until a step takes no fresh
@@ -31,7 +31,7 @@ function arg(name: string, fallback: string): string {
 
 const letter = arg('workload', 'A');
 const name = WORKLOADS.find((w) => w.startsWith(`${letter}_`));
-if (!name) throw new Error(`--workload must be A, B, C or D, got ${letter}`);
+if (!name) throw new Error(`--workload must be one of ${WORKLOADS.map((w) => w[0]).join(', ')}, got ${letter}`);
 const size = Number(arg('size', '1'));
 const repeats = Number(arg('repeats', '3'));
 

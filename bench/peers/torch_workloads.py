@@ -1,6 +1,6 @@
-"""Workloads A-D of issue 4 on PyTorch, one thread.
+"""Workloads A-E on PyTorch, one thread.
 
-    python3 bench/peers/torch_workloads.py --workload A|B|C|D [--steps N] [--warmup N]
+    python3 bench/peers/torch_workloads.py --workload A|B|C|D|E [--steps N] [--warmup N]
         [--repeats N] [--chars N]
 
 Prints one JSON line: the median rate (tokens/s for A-C, chars/s for D) over `repeats` timed
@@ -16,11 +16,18 @@ The models are those of src/tasks/bench/workloads.ts:
      norm_first, dropout 0) with a causal mask, final LayerNorm, Linear(128, 65);
   D: A's model at batch 1 under torch.no_grad(), one character per step carrying (h, c).
 Batch 32, context 64, vocabulary 65, cross-entropy (mean), torch.optim.Adam(lr=1e-3).
+  E: the translation Transformer of seqlab's TransformerSeq2Seq: token embeddings (8,000 each
+     side) scaled by sqrt(256) plus sinusoidal positions, dropout 0.1, nn.Transformer(256, 4 heads,
+     3 + 3 layers, FFN 1024, relu, norm_first, dropout 0.1) with a causal target mask and
+     all-false key-padding masks, the output tied to the target embedding; 160 pairs of 25 tokens
+     each way per batch (4,000 target tokens; the rate counts them), cross-entropy with label
+     smoothing 0.1, torch.optim.Adam(lr=1e-3).
 """
 
 import argparse
 import ctypes
 import json
+import math
 import os
 import statistics
 import time
@@ -66,18 +73,60 @@ class GPT(nn.Module):
         return self.head(self.norm(h)), None
 
 
+MT_VOCAB, MT_BATCH, MT_LENGTH, MT_D = 8000, 160, 25, 256
+
+
+class Seq2SeqTransformer(nn.Module):
+    def __init__(self, d=MT_D, heads=4, layers=3, ffn=1024, dropout=0.1, max_len=256):
+        super().__init__()
+        self.d = d
+        self.src_tok_emb = nn.Embedding(MT_VOCAB, d, padding_idx=1)
+        self.tgt_tok_emb = nn.Embedding(MT_VOCAB, d, padding_idx=1)
+        self.transformer = nn.Transformer(d, heads, layers, layers, ffn, dropout, batch_first=True, norm_first=True)
+        pos = torch.arange(max_len).unsqueeze(1)
+        div = torch.exp(torch.arange(0, d, 2) * (-math.log(10000.0) / d))
+        table = torch.zeros(max_len, d)
+        table[:, 0::2] = torch.sin(pos * div)
+        table[:, 1::2] = torch.cos(pos * div)
+        self.register_buffer("pos", table)
+        self.dropout = nn.Dropout(dropout)
+
+    def embed(self, emb, ids):
+        return self.dropout(emb(ids) * math.sqrt(self.d) + self.pos[: ids.shape[1]])
+
+    def forward(self, src, tgt):
+        causal = nn.Transformer.generate_square_subsequent_mask(tgt.shape[1])
+        src_pad = torch.zeros(src.shape, dtype=torch.bool)
+        tgt_pad = torch.zeros(tgt.shape, dtype=torch.bool)
+        h = self.transformer(self.embed(self.src_tok_emb, src), self.embed(self.tgt_tok_emb, tgt), tgt_mask=causal,
+                             src_key_padding_mask=src_pad, tgt_key_padding_mask=tgt_pad, memory_key_padding_mask=src_pad)
+        return h @ self.tgt_tok_emb.weight.t()
+
+
 def train_rates(workload, steps, warmup, repeats):
     torch.manual_seed(1)
-    model = RecurrentLM("lstm" if workload == "A" else "gru") if workload in ("A", "B") else GPT()
+    if workload == "E":
+        model = Seq2SeqTransformer()
+    else:
+        model = RecurrentLM("lstm" if workload == "A" else "gru") if workload in ("A", "B") else GPT()
     model.train()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     gen = torch.Generator().manual_seed(2)
     losses = []
+    tokens = MT_BATCH * MT_LENGTH if workload == "E" else BATCH * TIME
 
-    def step():
+    def lm_step():
         seqs = torch.randint(0, VOCAB, (BATCH, TIME + 1), generator=gen)
         logits, _ = model(seqs[:, :-1])
-        loss = F.cross_entropy(logits.reshape(-1, VOCAB), seqs[:, 1:].reshape(-1))
+        return F.cross_entropy(logits.reshape(-1, VOCAB), seqs[:, 1:].reshape(-1))
+
+    def mt_step():
+        src, tgt_in, tgt_out = (torch.randint(4, MT_VOCAB, (MT_BATCH, MT_LENGTH), generator=gen) for _ in range(3))
+        logits = model(src, tgt_in)
+        return F.cross_entropy(logits.reshape(-1, MT_VOCAB), tgt_out.reshape(-1), label_smoothing=0.1)
+
+    def step():
+        loss = mt_step() if workload == "E" else lm_step()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -90,7 +139,7 @@ def train_rates(workload, steps, warmup, repeats):
         t0 = time.perf_counter()
         for _ in range(steps):
             losses.append(step())
-        rates.append(steps * BATCH * TIME / (time.perf_counter() - t0))
+        rates.append(steps * tokens / (time.perf_counter() - t0))
     return rates, [losses[0], losses[-1]]
 
 
@@ -151,9 +200,24 @@ def loaded_blas():
     return info
 
 
+def blas_check():
+    """Whether the BLAS kernel in use (OPENBLAS_CORETYPE may force one) computes right: the largest
+    error of float32 matrix products, plain and transposed as the models use them, against float64,
+    relative to the largest product."""
+    gen = torch.Generator().manual_seed(3)
+    worst = 0.0
+    for m, k, n in ((512, 256, 384), (4000, 256, 1024), (33, 17, 65)):
+        a = torch.randn(m, k, generator=gen)
+        b = torch.randn(n, k, generator=gen)
+        for got in (a @ b.t(), (b @ a.t()).t()):
+            want = a.double() @ b.double().t()
+            worst = max(worst, ((got.double() - want).abs().max() / want.abs().max()).item())
+    return {"max_relative_error": worst, "ok": worst < 1e-5}
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--workload", choices=["A", "B", "C", "D"], required=True)
+    p.add_argument("--workload", choices=["A", "B", "C", "D", "E"], required=True)
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--repeats", type=int, default=3)
@@ -176,6 +240,7 @@ def main():
         "rate": statistics.median(rates), "repeats": rates, "threads": torch.get_num_threads(),
         "torch": torch.__version__,
         "blas": loaded_blas(),
+        "blas_check": blas_check(),
         "blas_info": next((s.split("BLAS_INFO=", 1)[1] for s in config.split(",") if "BLAS_INFO=" in s), None),
         "cpu_capability": next((s.split(":", 1)[1].strip() for s in config.splitlines() if "CPU capability" in s), None),
         "env": {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")},

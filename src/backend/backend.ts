@@ -144,6 +144,20 @@ export interface Backend {
   adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, step: AdamStep): void;
 
   /**
+   * A mark for `release`: storage allocated after it may be handed back early. (0 where `alloc`
+   * is plain arrays.)
+   */
+  allocationMark(): number;
+
+  /**
+   * Hands `data`'s storage back for reuse now, when `alloc` returned it after `mark` and it is a
+   * whole block, not a view into one; otherwise does nothing. The caller vouches that nothing
+   * reads `data` again: backward passes give back the gradients they are done with, which the
+   * garbage collector would otherwise reclaim only after the step (wasm/heap.ts).
+   */
+  release(data: Float32Array, mark: number): void;
+
+  /**
    * Called by training loops between steps, once a step's tensors are unreachable: a backend
    * whose memory the garbage collector would hand back late reclaims it here (the wasm heap:
    * settle.ts). Resolves after asking; yield to the event loop after it, as finalizers run then.

@@ -28,6 +28,8 @@ export const referenceBackend: Backend = {
   layerNorm,
   layerNormGrad,
   adamStep,
+  allocationMark: () => 0,
+  release: () => {}, // plain arrays: the collector reclaims them
   afterStep: async () => {}, // plain arrays: the collector's own pace is right for them
 };
 

@@ -7,7 +7,8 @@ export type TokenizerKind = 'char' | 'word' | 'bpe';
  * Text ↔ token ids. Id 0 is always `<unk>` (text outside the vocabulary); vocabularies built now
  * reserve `<pad>`, `<bos>` and `<eos>` at 1, 2 and 3 (see `SPECIALS`). For text inside the
  * vocabulary `decode(encode(text)) === text` exactly: no lower-casing and no Unicode
- * normalisation, so what a person typed comes back unchanged.
+ * normalisation, so what a person typed comes back unchanged. BPE with byte fallback has every
+ * text inside its vocabulary.
  */
 export interface Tokenizer {
   readonly kind: TokenizerKind;
@@ -26,6 +27,11 @@ export interface TokenizerJson {
   vocab: string[];
   /** BPE merges in rank order, each as [left, right]. */
   merges?: [string, string][];
+  /**
+   * BPE: unseen characters are spelled as UTF-8 byte tokens `<0x00>` ... `<0xFF>`. Absent in
+   * vocabularies saved before byte fallback, which map unseen characters to `<unk>`.
+   */
+  byteFallback?: boolean;
 }
 
 export const UNK = '<unk>';

@@ -28,7 +28,13 @@ export function tokenizerFromJson(json: TokenizerJson): Tokenizer {
   switch (json.kind) {
     case 'char': return new CharTokenizer(vocab);
     case 'word': return new WordTokenizer(vocab);
-    case 'bpe': return new BpeTokenizer(vocab, json.merges ?? []);
+    case 'bpe': return new BpeTokenizer(vocab, json.merges ?? [], byteFallback(json.byteFallback));
     default: throw new SeqlabError(`config: unknown tokenizer kind '${String(json.kind)}'`);
   }
+}
+
+/** The saved `byteFallback` flag: absent (a vocabulary saved before byte fallback) reads as false. */
+function byteFallback(flag: unknown): boolean {
+  if (flag === undefined || typeof flag === 'boolean') return flag === true;
+  throw new SeqlabError(`config: tokenizer 'byteFallback' must be true or false, got ${JSON.stringify(flag)}`);
 }

@@ -135,7 +135,7 @@ export class RnnDecoder extends Module {
     let hTilde = h;
     let weights: Tensor | null = null;
     if (this.attn && this.linear_out) {
-      const { context, weights: a } = this.attend(this.attn, h, encoding); // [n, K], [n, S]
+      const { context, weights: a } = this.attend(this.attn, h, encoding, state.t); // [n, K], [n, S]
       hTilde = tanh(this.linear_out.forward(concat([context, h], -1))); // [n, K + H] → [n, H]
       weights = a;
     }
@@ -144,10 +144,10 @@ export class RnnDecoder extends Module {
     return { logits, state: { layers, feed: this.feeding ? dropped : null, attention: weights, t: state.t + 1 } };
   }
 
-  /** The one attention call of a step (so `attn` is traced once per target step). */
-  private attend(attn: SourceAttention, h: Tensor, enc: RnnEncoding): { context: Tensor; weights: Tensor } {
-    if (attn instanceof AdditiveAttention) return attn.forward(h, enc.keys, enc.mask, enc.projectedKeys ?? undefined);
-    return attn.forward(h, enc.keys, enc.mask);
+  /** The one attention call of target step `step` (so `attn` is traced once per step, with its number). */
+  private attend(attn: SourceAttention, h: Tensor, enc: RnnEncoding, step: number): { context: Tensor; weights: Tensor } {
+    if (attn instanceof AdditiveAttention) return attn.forward(h, enc.keys, enc.mask, { projectedKeys: enc.projectedKeys ?? undefined, step });
+    return attn.forward(h, enc.keys, enc.mask, { step });
   }
 }
 

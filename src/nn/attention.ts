@@ -48,13 +48,19 @@ function checkInputs(name: string, query: Tensor, keys: Tensor, queryDim: number
   checkMask(mask, [keys.shape[0], keys.shape[1]], name);
 }
 
+/** Options of an attention call: the decoder's target step, which an active trace records with the weights. */
+export interface AttendOptions {
+  step?: number;
+}
+
 /**
  * The part every scoring shares: weights = softmax(scores) over unmasked keys, context =
- * weights · keys. scores [B, S], keys [B, S, Dk]. Records `attn` ([B, S]) into an active trace.
+ * weights · keys. scores [B, S], keys [B, S, Dk]. Records `attn` ([B, S]) into an active trace,
+ * at `step` where given.
  */
-export function attend(module: object, scores: Tensor, keys: Tensor, mask?: Tensor): AttentionOutput {
+export function attend(module: object, scores: Tensor, keys: Tensor, mask?: Tensor, options: AttendOptions = {}): AttentionOutput {
   const weights = softmax(scores, -1, mask); // [B, S]
-  if (tracing()) traceValue(module, 'attn', weights);
+  if (tracing()) traceValue(module, 'attn', weights, options.step ?? null);
   const [b, , dk] = keys.shape;
   const context = reshape(matmul(unsqueeze(weights, 1), keys), [b, dk]); // [B, 1, S]·[B, S, Dk] → [B, Dk]
   return { context, weights };
@@ -90,14 +96,15 @@ export class AdditiveAttention extends Module {
    * query [B, Dq], keys [B, S, Dk], mask [B, S] → context [B, Dk], weights [B, S].
    * `projectedKeys` [B, S, A], from `projectKeys(keys)`, saves recomputing them at every step.
    */
-  forward(query: Tensor, keys: Tensor, mask?: Tensor, projectedKeys?: Tensor): AttentionOutput {
+  forward(query: Tensor, keys: Tensor, mask?: Tensor, options: AttendOptions & { projectedKeys?: Tensor } = {}): AttentionOutput {
+    const { projectedKeys } = options;
     checkInputs('AdditiveAttention', query, keys, this.queryDim, this.keyDim, mask);
     const [b, s] = keys.shape;
     checkMask(projectedKeys, [b, s, this.attnDim], 'AdditiveAttention', 'projectedKeys');
     const pk = projectedKeys ?? this.projectKeys(keys); // [B, S, A]
     const hidden = tanh(add(unsqueeze(this.W_q.forward(query), 1), pk)); // [B, 1, A] + [B, S, A]
     const scores = reshape(this.v.forward(hidden), [b, s]); // [B, S, 1] → [B, S]
-    return attend(this, scores, keys, mask);
+    return attend(this, scores, keys, mask, options);
   }
 }
 
@@ -110,11 +117,11 @@ export class DotAttention extends Module {
     super();
   }
 
-  forward(query: Tensor, keys: Tensor, mask?: Tensor): AttentionOutput {
+  forward(query: Tensor, keys: Tensor, mask?: Tensor, options: AttendOptions = {}): AttentionOutput {
     checkInputs('DotAttention', query, keys, this.dim, this.dim, mask);
     const [b, s] = keys.shape;
     const scores = reshape(matmul(unsqueeze(query, 1), keys, true), [b, s]); // [B, 1, D]·[B, S, D]ᵀ → [B, S]
-    return attend(this, scores, keys, mask);
+    return attend(this, scores, keys, mask, options);
   }
 }
 
@@ -131,11 +138,11 @@ export class GeneralAttention extends Module {
     this.W = new Linear(keyDim, queryDim, rng, false);
   }
 
-  forward(query: Tensor, keys: Tensor, mask?: Tensor): AttentionOutput {
+  forward(query: Tensor, keys: Tensor, mask?: Tensor, options: AttendOptions = {}): AttentionOutput {
     checkInputs('GeneralAttention', query, keys, this.queryDim, this.keyDim, mask);
     const [b, s] = keys.shape;
     const wk = this.W.forward(keys); // [B, S, Dq]
     const scores = reshape(matmul(unsqueeze(query, 1), wk, true), [b, s]); // [B, 1, Dq]·[B, S, Dq]ᵀ → [B, S]
-    return attend(this, scores, keys, mask);
+    return attend(this, scores, keys, mask, options);
   }
 }

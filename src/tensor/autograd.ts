@@ -93,6 +93,12 @@ function accumulateInto(target: Tensor, g: Tensor): void {
  * Back-propagates from `root`: with no `grad`, root must hold one value and its gradient is 1.
  * Gradients of leaves that require one accumulate into `.grad` (as in PyTorch, so call
  * `zeroGrad` between steps). The graph is released afterwards unless `retainGraph`.
+ *
+ * Gradients of intermediate tensors are given back to the backend as soon as the pass is done
+ * with them (Backend.release), as PyTorch frees them: a step then holds its forward activations
+ * and a frontier of gradients, not every gradient it ever made. Only storage allocated during
+ * this pass is given back, and only once no gradient still waiting, nor any gradient a backward
+ * function just returned (which may be the incoming one, or a view of it), shares it.
  */
 export function backward(root: Tensor, grad?: Tensor, retainGraph = false): void {
   if (!root.requiresGrad) throw new SeqlabError('backward(): the tensor does not require a gradient');
@@ -100,8 +106,25 @@ export function backward(root: Tensor, grad?: Tensor, retainGraph = false): void
     throw new SeqlabError(`backward(): a gradient is needed for a tensor of shape ${shapeStr(root.shape)}`);
   }
   const order = topologicalOrder(root);
+  const mark = backend().allocationMark();
   const grads = new Map<Tensor, Tensor>();
-  grads.set(root, grad ?? ones(root.shape));
+  /** How many waiting gradients hold each storage array. */
+  const holders = new Map<Float32Array, number>();
+  const hold = (input: Tensor, g: Tensor): void => {
+    grads.set(input, g);
+    holders.set(g.data, (holders.get(g.data) ?? 0) + 1);
+  };
+  /** `g` no longer waits: give its storage back unless another waiting gradient or one of `fresh` shares it. */
+  const done = (g: Tensor, fresh: readonly (Tensor | null)[]): void => {
+    const left = (holders.get(g.data) ?? 1) - 1;
+    if (left > 0) {
+      holders.set(g.data, left);
+      return;
+    }
+    holders.delete(g.data);
+    if (!fresh.some((f) => f !== null && overlaps(f.data, g.data))) backend().release(g.data, mark);
+  };
+  hold(root, grad ?? ones(root.shape));
   noGrad(() => {
     for (let n = order.length - 1; n >= 0; n--) {
       const node = order[n];
@@ -118,6 +141,7 @@ export function backward(root: Tensor, grad?: Tensor, retainGraph = false): void
           data.set(g.data);
           node.grad = new Tensor(data, node.shape);
         }
+        done(g, []);
         continue;
       }
       const inputGrads = node.backwardFn(g);
@@ -127,16 +151,26 @@ export function backward(root: Tensor, grad?: Tensor, retainGraph = false): void
         assert(sameShape(ig.shape, input.shape),
           `${node.op} backward gave ${shapeStr(ig.shape)} for an input of ${shapeStr(input.shape)}`);
         const prev = grads.get(input);
-        if (!prev) grads.set(input, ig);
+        if (!prev) {
+          hold(input, ig);
+          return;
+        }
         // Backward functions may hand back the incoming gradient itself, so never add in place.
-        else grads.set(input, sumCopy(prev, ig));
+        hold(input, sumCopy(prev, ig));
+        done(prev, inputGrads);
       });
+      done(g, inputGrads);
       if (!retainGraph) {
         node.backwardFn = null;
         node.inputs = [];
       }
     }
   });
+}
+
+/** Whether two arrays share any bytes of storage. */
+function overlaps(a: Float32Array, b: Float32Array): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
 
 /** a + b into a new tensor (float32 sums, as the loop over elements would give). */

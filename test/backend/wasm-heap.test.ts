@@ -59,6 +59,36 @@ describe('wasm heap', () => {
     expect(Array.from(again).every((x) => x === 0)).toBe(true);
   });
 
+  it('takes back a released block at once, but only a whole block allocated after the mark, and only once', async () => {
+    const w = createWasmBackendSync({ simd: 'simd' });
+    const before = w.alloc(1000);
+    const mark = w.allocationMark();
+    const block = classBytes(sizeClass(4000));
+    // In a closure, so the released view and a sentinel become garbage afterwards.
+    const again = ((): Float32Array => {
+      const v = w.alloc(1000);
+      v.fill(7);
+      w.release(v.subarray(10, 20), mark); // a view into a block: nothing
+      w.release(before, mark); // allocated before the mark: nothing
+      expect(w.alloc(1000).byteOffset).not.toBe(v.byteOffset);
+      const live = w.heapStats().liveBytes;
+      w.release(v, mark);
+      w.release(v, mark); // twice: once
+      expect(w.heapStats().liveBytes).toBe(live - block);
+      const reused = w.alloc(1000);
+      expect(reused.byteOffset).toBe(v.byteOffset);
+      expect(Array.from(reused).every((x) => x === 0)).toBe(true);
+      w.alloc(1000); // the sentinel: when it is collected, so was v
+      return reused;
+    })();
+    const live = w.heapStats().liveBytes;
+    await collect(w, () => w.heapStats().liveBytes < live);
+    // The collector found the released view dead too; its block, now again's, was not freed a second time.
+    const [x, y] = [w.alloc(1000), w.alloc(1000)];
+    expect(new Set([again.byteOffset, x.byteOffset, y.byteOffset]).size).toBe(3);
+    expect(Array.from(before).every((v) => v === 0)).toBe(true);
+  });
+
   it('falls back to plain arrays past the high-water mark, and kernels stay correct on them', () => {
     const w = createWasmBackendSync({ simd: 'simd', highWaterBytes: MiB });
     const kept: Float32Array[] = [];

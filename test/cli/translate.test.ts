@@ -12,7 +12,7 @@ writeFileSync(join(d, 'train.de'), many(de));
 writeFileSync(join(d, 'train.en'), many(en));
 writeFileSync(join(d, 'train.tsv'), many(de.map((s, i) => `${s}\t${en[i]}`)));
 const model = join(d, 'model');
-const tiny = ['--set', 'vocabSize=60', '--set', 'embedDim=16', '--set', 'hiddenSize=16', '--set', 'batchTokens=200', '--set', 'evalSentences=4'];
+const tiny = ['--set', 'vocabSize=316', '--set', 'embedDim=16', '--set', 'hiddenSize=16', '--set', 'batchTokens=200', '--set', 'evalSentences=4'];
 
 function translate(args: string[], input: string): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [join(root, 'bin/seqlab.js'), 'translate', model, ...args], { input, encoding: 'utf8' });
@@ -54,6 +54,11 @@ describe('seqlab train translate, translate and eval', () => {
     for (const k of ['bleu', 'chrf', 'chrf_plus_plus', 'brevity_penalty', 'sentences_per_second']) expect(typeof o[k]).toBe('number');
     expect(o.bleu_signature).toMatch(/^nrefs:1\|case:mixed\|eff:no\|tok:13a\|smooth:exp\|version:2\.5\.1$/);
     expect(o.sentences).toBe(80);
+    // BLEU by source length: the buckets' sentences add up to every non-empty source.
+    const buckets = Object.keys(o).filter((k) => k.startsWith('sentences_src_words_'));
+    expect(buckets.length).toBeGreaterThan(0);
+    expect(buckets.reduce((n, k) => n + o[k], 0)).toBe(80);
+    for (const k of buckets) expect(typeof o[k.replace('sentences_', 'bleu_')]).toBe('number');
   });
 
   it('bad input: one line naming the file and line, exit 2, nothing written', () => {

@@ -24,7 +24,8 @@ describe('word pieces', () => {
 describe('tokenizers round-trip exactly', () => {
   for (const kind of ['char', 'word', 'bpe'] as const) {
     it(`${kind}: decode(encode(text)) === text, also after a JSON round trip`, () => {
-      const tok = buildTokenizer(kind, corpus, { minCount: 1, vocabSize: 80 });
+      // BPE's 80 beyond its 256 byte tokens, so that it learns merges.
+      const tok = buildTokenizer(kind, corpus, { minCount: 1, vocabSize: kind === 'bpe' ? 256 + 80 : 80 });
       expect(tok.decode(tok.encode(corpus))).toBe(corpus);
       const again = tokenizerFromJson(JSON.parse(JSON.stringify(tok.toJSON())));
       expect(again.encode(corpus)).toEqual(tok.encode(corpus));
@@ -45,10 +46,10 @@ describe('unknown tokens', () => {
     expect(tok.vocab.tokens).toEqual(['<unk>', '<pad>', '<bos>', '<eos>', ' cat', ' the']);
     expect(tok.decode(tok.encode('the cat the dog'))).toBe('<unk> cat the<unk>');
   });
-  it('bpe: an unseen character becomes <unk> while known parts still encode', () => {
-    const tok = BpeTokenizer.fromText('low lower lowest low low', { vocabSize: 20 });
+  it('bpe: an unseen character is spelled in byte tokens, never <unk>, while known parts still encode', () => {
+    const tok = BpeTokenizer.fromText('low lower lowest low low', { vocabSize: 256 + 20 });
     expect(tok.encode(' low').length).toBe(1);
-    expect(tok.encode('q')).toEqual([0]);
+    expect(tok.encode('q').map((i) => tok.token(i))).toEqual(['<0x71>']);
   });
 });
 
@@ -73,13 +74,13 @@ describe('reserved tokens', () => {
 
 describe('BPE learning', () => {
   it('merges the most frequent pair first and encodes by merge rank', () => {
-    const tok = BpeTokenizer.fromText('aaab aaab aaab', { vocabSize: 100 });
+    const tok = BpeTokenizer.fromText('aaab aaab aaab', { vocabSize: 256 + 100 });
     expect(tok.merges[0]).toEqual(['a', 'a']);
     expect(tok.decode(tok.encode('aaab'))).toBe('aaab');
     expect(tok.encode(' aaab')).toHaveLength(1);
   });
   it('stops when no pair repeats', () => {
-    const tok = BpeTokenizer.fromText('abcdef', { vocabSize: 100 });
+    const tok = BpeTokenizer.fromText('abcdef', { vocabSize: 256 + 100 });
     expect(tok.merges).toEqual([]);
   });
 });

@@ -124,7 +124,7 @@ describe('RnnSeq2Seq: attention and traces', () => {
     const model = tinyModel({ numLayers: 2 });
     const { trace } = withTrace(model, () => noGrad(() => model.forward(SRC, TGT)));
     const attn = trace.get('decoder.attn', 'attn');
-    expect(attn.length).toBe(TGT.time);
+    expect(attn.map((e) => e.step)).toEqual([0, 1, 2, 3]);
     expect(attn[0].shape).toEqual([3, 5]);
     for (const layer of [0, 1]) {
       expect(trace.get(`decoder.cells.${layer}`, 'h').map((e) => e.step)).toEqual([0, 1, 2, 3]);

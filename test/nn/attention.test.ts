@@ -56,7 +56,7 @@ describe('AdditiveAttention', () => {
     const q = rand([2, 3], 5);
     const k = rand([2, 4, 4], 6);
     const a = noGrad(() => att.forward(q, k).context);
-    const b = noGrad(() => att.forward(q, k, undefined, att.projectKeys(k)).context);
+    const b = noGrad(() => att.forward(q, k, undefined, { projectedKeys: att.projectKeys(k) }).context);
     expectClose(b.data, a.data, 6);
   });
 

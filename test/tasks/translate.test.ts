@@ -3,6 +3,8 @@ import { MemorySource, MemoryStore } from '../../src/store/store.js';
 import { getTask, loadCheckpoint } from '../../src/tasks/registry.js';
 import { runTraining } from '../../src/tasks/run-training.js';
 import { Rng } from '../../src/tensor/random.js';
+import { bleuByLength } from '../../src/tasks/translate/task.js';
+import { corpusBleu } from '../../src/metrics/bleu.js';
 
 /**
  * A toy language pair: the target is the source reversed, letter by letter (words are single
@@ -27,7 +29,7 @@ const task = getTask('translate');
 async function trained(arch: string, settings: Record<string, unknown>, steps: number, lr: number): Promise<MemoryStore> {
   const store = new MemoryStore(arch);
   await runTraining(task, { train: ['train.tsv'], valid: ['valid.tsv'], arch, seed: 1,
-    settings: { vocabSize: 40, batchTokens: 600, evalSentences: 0, labelSmoothing: 0, ...settings } }, data, store,
+    settings: { vocabSize: 256 + 40, batchTokens: 600, evalSentences: 0, labelSmoothing: 0, ...settings } }, data, store,
   { trainer: { steps, evalEvery: steps, lr, ...(arch === 'transformer' ? { warmupSteps: 50 } : {}) } });
   return store;
 }
@@ -64,4 +66,20 @@ describe('translate learns a toy language pair', () => {
       });
     }
   }, 120_000);
+});
+
+describe('BLEU by source length', () => {
+  it('scores each bucket as its own corpus, and leaves empty buckets out', () => {
+    const short = 'a b c d';
+    const long = Array.from({ length: 12 }, (_, i) => `w${i}`).join(' ');
+    const refs = ['the cat sat on the mat', 'a dog ran in the park today'];
+    const out = bleuByLength([short, long], [refs[0], 'a cat ran'], refs);
+    expect(out).toEqual({
+      bleu_src_words_1_10: corpusBleu([refs[0]], [[refs[0]]]).score,
+      sentences_src_words_1_10: 1,
+      bleu_src_words_11_15: corpusBleu(['a cat ran'], [[refs[1]]]).score,
+      sentences_src_words_11_15: 1,
+    });
+    expect(out.bleu_src_words_1_10).toBeCloseTo(100, 6);
+  });
 });

@@ -124,6 +124,12 @@ export class WasmHeap {
   private fallbackAllocs = 0;
   private allocatedBytes = 0;
   private freshBytes = 0;
+  private serial = 0;
+  /**
+   * Each block's own view (not its subarrays): its allocation number and its (offset, class)
+   * key, for `release`. Kept here rather than on the view, so views compare equal by content.
+   */
+  private readonly blocks = new WeakMap<Float32Array, { serial: number; block: number }>();
 
   /**
    * `base`: first byte the allocator may use (above the module's static data); `zero(at, bytes)`
@@ -174,10 +180,29 @@ export class WasmHeap {
     }
     const view = new HeapArray(this.buffer, offset, n);
     if (reused && !uninitialized) this.zero(offset, n * 4);
-    this.registry.register(view, offset * CLASSES + blockCls);
+    const block = offset * CLASSES + blockCls;
+    this.blocks.set(view, { serial: ++this.serial, block });
+    this.registry.register(view, block, view);
     this.liveBytes += classBytes(blockCls);
     this.heapAllocs++;
     return view;
+  }
+
+  /** The number of the last allocation: blocks allocated after it may be released. */
+  mark(): number {
+    return this.serial;
+  }
+
+  /**
+   * Returns `a`'s block to its free list now, if `a` is a whole block's view allocated after
+   * `mark` and not yet reclaimed; the collector then no longer tracks it. The caller vouches that
+   * nothing reads `a` (or any view of it) again.
+   */
+  release(a: Float32Array, mark: number): void {
+    const b = this.blocks.get(a);
+    if (!b || b.serial <= mark) return;
+    this.blocks.delete(a);
+    if (this.registry.unregister(a)) this.reclaim(b.block);
   }
 
   owns(a: Float32Array | Int32Array): boolean {

@@ -133,6 +133,8 @@ function assemble(p: Plan, instance: WebAssembly.Instance): WasmBackend {
     },
     setThreads: (n) => threads.setThreads(n),
     afterStep: settler(() => heap.stats()),
+    allocationMark: () => heap.mark(),
+    release: (data, mark) => heap.release(data, mark),
     ...makeKernels({ ...k, gemm: threads.gemm }, heap, threads), // large GEMMs and recurrences use the threads
   };
 }
@@ -207,5 +209,7 @@ export const wasmBackend: Backend = {
   layerNorm: (x, rows, n, w, b, eps, y, mean, rstd) => lazy().layerNorm(x, rows, n, w, b, eps, y, mean, rstd),
   layerNormGrad: (x, g, rows, n, w, mean, rstd, dx, dw, db) => lazy().layerNormGrad(x, g, rows, n, w, mean, rstd, dx, dw, db),
   adamStep: (p, g, m, v, step) => lazy().adamStep(p, g, m, v, step),
+  allocationMark: () => lazy().allocationMark(),
+  release: (data, mark) => lazy().release(data, mark),
   afterStep: () => lazy().afterStep(),
 };

@@ -184,10 +184,10 @@ function maskFits(mask: SoftmaxMask, rows: number, n: number): boolean {
 
 /**
  * Builds the Backend's kernels over one instantiated kernel module and its heap; `threads`, when
- * given, runs the recurrences across its pool. (index.ts adds the rest: the name, and afterStep.)
+ * given, runs the recurrences across its pool. (index.ts adds the rest: the name, afterStep, and the heap's allocationMark and release.)
  */
 export function makeKernels(k: KernelExports, heap: WasmHeap, threads: Together | null = null):
-  Omit<Backend, 'name' | 'afterStep'> {
+  Omit<Backend, 'name' | 'afterStep' | 'allocationMark' | 'release'> {
   const stage = new Staging(heap);
 
   /** `stage.place` over operands some of which are absent (address 0); the last address is scratch. */
@@ -212,7 +212,7 @@ export function makeKernels(k: KernelExports, heap: WasmHeap, threads: Together 
     }
   };
 
-  const kernels: Omit<Backend, 'name' | 'afterStep'> = {
+  const kernels: Omit<Backend, 'name' | 'afterStep' | 'allocationMark' | 'release'> = {
     alloc: (n, uninitialized) => heap.alloc(n, uninitialized),
     ...makeAttentionKernels(k, { placeSome, finish: () => stage.finish(), meta, metaAt }), // ./attention.ts
 

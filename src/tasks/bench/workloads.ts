@@ -3,6 +3,7 @@ import { randomWindows } from '../../data/batching.js';
 import { buildCausalLm, type CausalLm } from '../../models/causal-lm.js';
 import { type LmConfig, resolveLmConfig } from '../../models/lm-config.js';
 import type { RecurrentLm } from '../../models/recurrent-lm.js';
+import { defaultTransformerSeq2SeqConfig, TransformerSeq2Seq } from '../../models/transformer-seq2seq.js';
 import { recurrentStep } from '../../models/recurrent-step.js';
 import { crossEntropy } from '../../nn/functional.js';
 import { reshape } from '../../ops/shape-ops.js';
@@ -11,15 +12,16 @@ import { Rng } from '../../tensor/random.js';
 import { Adam } from '../../train/optim.js';
 
 /** The benchmark workloads, fixed so runs compare across systems and over time. */
-export type WorkloadName = 'A_lstm_train' | 'B_gru_train' | 'C_gpt_train' | 'D_lstm_generate';
-export const WORKLOADS: readonly WorkloadName[] = ['A_lstm_train', 'B_gru_train', 'C_gpt_train', 'D_lstm_generate'];
+export type WorkloadName = 'A_lstm_train' | 'B_gru_train' | 'C_gpt_train' | 'D_lstm_generate' | 'E_transformer_mt_train';
+export const WORKLOADS: readonly WorkloadName[] = ['A_lstm_train', 'B_gru_train', 'C_gpt_train', 'D_lstm_generate', 'E_transformer_mt_train'];
+type LmWorkload = Exclude<WorkloadName, 'E_transformer_mt_train'>;
 
 /**
  * A: char LSTM, vocabulary 65, embedding 64, hidden 256, sequence 64, batch 32, Adam.
  * B: the same with a GRU. C: a GPT with 2 layers, d_model 128, 4 heads, FFN 512, context 64,
- * batch 32. D: batch-1 generation with A's LSTM.
+ * batch 32. D: batch-1 generation with A's LSTM. E: see MT_WORKLOAD.
  */
-export const WORKLOAD_MODELS: Record<WorkloadName, Partial<LmConfig>> = {
+export const WORKLOAD_MODELS: Record<LmWorkload, Partial<LmConfig>> = {
   A_lstm_train: { arch: 'lstm', embedDim: 64, hiddenSize: 256, numLayers: 1, context: 64 },
   B_gru_train: { arch: 'gru', embedDim: 64, hiddenSize: 256, numLayers: 1, context: 64 },
   C_gpt_train: { arch: 'transformer', embedDim: 128, hiddenSize: 512, numLayers: 2, nhead: 4, context: 64 },
@@ -27,6 +29,14 @@ export const WORKLOAD_MODELS: Record<WorkloadName, Partial<LmConfig>> = {
 };
 
 export const VOCAB = 65;
+
+/**
+ * E: the translation Transformer step (TransformerSeq2Seq's defaults: nn.Transformer with d_model
+ * 256, 3 + 3 pre-norm layers, 4 heads, FFN 1024, dropout 0.1, sinusoidal positions, tied output),
+ * vocabularies of 8,000, batches of 160 sentence pairs of 25 tokens each way (4,000 target
+ * tokens), label smoothing 0.1, Adam. Its rate counts target tokens.
+ */
+export const MT_WORKLOAD = { vocab: 8000, batch: 160, length: 25, labelSmoothing: 0.1 } as const;
 /** Untimed training before the timed steps: at least this many steps and milliseconds; at most MAX_WARMUP_STEPS. */
 export const WARMUP_STEPS = 2;
 export const WARMUP_MS = 1500;
@@ -47,7 +57,7 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-function model(name: WorkloadName): CausalLm {
+function model(name: LmWorkload): CausalLm {
   const c = WORKLOAD_MODELS[name];
   return buildCausalLm(resolveLmConfig(c.arch!, VOCAB, c), new Rng(1));
 }
@@ -58,8 +68,8 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
 }
 
-/** Training throughput: full steps (forward, backward, Adam) on random token windows. */
-async function trainRate(name: WorkloadName, steps: number): Promise<number> {
+/** One training step of an LM workload (forward, backward, Adam) on random token windows; tokens per step. */
+function lmStep(name: LmWorkload): { step: () => void; tokens: number } {
   const m = model(name);
   const opt = new Adam(m, { lr: 1e-3 });
   const stream = Int32Array.from({ length: 50000 }, (_, i) => (i * 7919) % VOCAB);
@@ -72,6 +82,31 @@ async function trainRate(name: WorkloadName, steps: number): Promise<number> {
     opt.step();
     opt.zeroGrad();
   };
+  return { step, tokens: BATCH * time };
+}
+
+/** One step of workload E on random sentence pairs (no padding); target tokens per step. */
+function mtStep(): { step: () => void; tokens: number } {
+  const { vocab, batch, length, labelSmoothing } = MT_WORKLOAD;
+  const net = new TransformerSeq2Seq({ ...defaultTransformerSeq2SeqConfig, sourceVocab: vocab, targetVocab: vocab }, new Rng(1));
+  const opt = new Adam(net, { lr: 1e-3 });
+  const rng = new Rng(2);
+  const lengths = new Array<number>(batch).fill(length);
+  const draw = (): Int32Array => Int32Array.from({ length: batch * length }, () => 4 + rng.int(vocab - 4)); // past <unk> <pad> <bos> <eos>
+  const step = (): void => {
+    const src = { ids: draw(), batch, time: length, lengths };
+    const tgtIn = { ids: draw(), batch, time: length, lengths };
+    const logits = net.forward(src, tgtIn); // [B, T, V]
+    backward(crossEntropy(reshape(logits, [-1, vocab]), draw(), -100, 'mean', { labelSmoothing }));
+    opt.step();
+    opt.zeroGrad();
+  };
+  return { step, tokens: batch * length };
+}
+
+/** Training throughput in tokens per second over `steps` timed steps, after a warm-up. */
+async function trainRate(name: Exclude<WorkloadName, 'D_lstm_generate'>, steps: number): Promise<number> {
+  const { step, tokens } = name === 'E_transformer_mt_train' ? mtStep() : lmStep(name);
   // Warm-up, untimed, until the steps run as they will for the rest of a training run: the JIT
   // has compiled the hot JavaScript (in the background, on the same core when pinned) and the
   // heap has grown to its steady size (backend/settle.ts). At least WARMUP_STEPS and WARMUP_MS,
@@ -93,7 +128,7 @@ async function trainRate(name: WorkloadName, steps: number): Promise<number> {
     busy += performance.now() - t0;
     await yieldToEventLoop();
   }
-  return (steps * BATCH * time) / (busy / 1000);
+  return (steps * tokens) / (busy / 1000);
 }
 
 /** Generation throughput at batch 1: one token per step, carrying the recurrent state. */

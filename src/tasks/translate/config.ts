@@ -29,7 +29,7 @@ export interface TranslateSettings {
 }
 
 export const defaultTranslateSettings: Readonly<TranslateSettings> = Object.freeze({
-  batchTokens: 2000, maxLength: 100, maxRatio: 3, labelSmoothing: 0.1, evalSentences: 200,
+  batchTokens: 1000, maxLength: 100, maxRatio: 3, labelSmoothing: 0.1, evalSentences: 200,
 });
 
 /** config.json of a translation model. */

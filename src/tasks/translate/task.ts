@@ -51,6 +51,7 @@ function load(stored: StoredConfig, store: CheckpointStore): LoadedModel {
         bleu: bleu.score, chrf: chrf.score, chrf_plus_plus: chrfpp.score, brevity_penalty: bleu.bp,
         sys_len: bleu.sysLen, ref_len: bleu.refLen, sentences: pairs.length, beam, sentences_per_second: pairs.length / seconds,
         bleu_signature: bleu.signature, chrf_signature: chrf.signature, chrf_plus_plus_signature: chrfpp.signature,
+        ...bleuByLength(pairs.map((p) => p.src), hyps, refs[0]),
       };
     },
     translate: (sources: readonly string[], request: TranslateRequest): TranslationResult[] => {
@@ -61,6 +62,29 @@ function load(stored: StoredConfig, store: CheckpointStore): LoadedModel {
       }));
     },
   };
+}
+
+/** Source-length buckets, in whitespace-separated words: [first, last] (last Infinity: and longer). */
+export const LENGTH_BUCKETS: readonly [number, number][] = [[1, 10], [11, 15], [16, 20], [21, 30], [31, Infinity]];
+
+/**
+ * Corpus BLEU of the sentences in each source-length bucket (`bleu_src_words_11_15`, with
+ * `sentences_src_words_11_15`), so the gap between models on long sentences shows. Empty
+ * buckets are left out; empty sources count in none.
+ */
+export function bleuByLength(sources: readonly string[], hyps: readonly string[], refs: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [first, last] of LENGTH_BUCKETS) {
+    const rows = sources.flatMap((src, i) => {
+      const words = src.split(/\s+/).filter(Boolean).length;
+      return words >= first && words <= last ? [i] : [];
+    });
+    if (rows.length === 0) continue;
+    const name = `src_words_${first}_${last === Infinity ? 'up' : last}`;
+    out[`bleu_${name}`] = corpusBleu(rows.map((i) => hyps[i]), [rows.map((i) => refs[i])]).score;
+    out[`sentences_${name}`] = rows.length;
+  }
+  return out;
 }
 
 export const translateTask: Task = {
