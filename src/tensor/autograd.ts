@@ -98,7 +98,7 @@ function accumulateInto(target: Tensor, g: Tensor): void {
  * with them (Backend.release), as PyTorch frees them: a step then holds its forward activations
  * and a frontier of gradients, not every gradient it ever made. Only storage allocated during
  * this pass is given back, and only once no gradient still waiting, nor any gradient a backward
- * function just returned (which may be the incoming one, or a view of it), shares it.
+ * function just returned (which may be the incoming one, or a view of it), shares any of it.
  */
 export function backward(root: Tensor, grad?: Tensor, retainGraph = false): void {
   if (!root.requiresGrad) throw new SeqlabError('backward(): the tensor does not require a gradient');
@@ -122,7 +122,9 @@ export function backward(root: Tensor, grad?: Tensor, retainGraph = false): void
       return;
     }
     holders.delete(g.data);
-    if (!fresh.some((f) => f !== null && overlaps(f.data, g.data))) backend().release(g.data, mark);
+    if (fresh.some((f) => f !== null && overlaps(f.data, g.data))) return;
+    for (const held of holders.keys()) if (overlaps(held, g.data)) return; // a view of it still waits
+    backend().release(g.data, mark);
   };
   hold(root, grad ?? ones(root.shape));
   noGrad(() => {

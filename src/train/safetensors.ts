@@ -52,12 +52,14 @@ function compareCodePoints(a: string, b: string): number {
 
 /**
  * Encodes float32 tensors as a safetensors file, byte for byte as the Python library lays it
- * out: tensors sorted by name (all F32, so its dtype-then-name order is name order), data packed
- * in that order, `__metadata__` first in the header, the header padded with spaces to a
- * multiple of 8. Metadata keys are written sorted so the output is deterministic.
+ * out: tensors sorted by name (all of one dtype, so its dtype-then-name order is name order),
+ * data packed in that order, `__metadata__` first in the header, the header padded with spaces
+ * to a multiple of 8. Metadata keys are written sorted so the output is deterministic. `dtype`
+ * 'F16' stores every value rounded to half precision (to nearest, ties to even), half the size.
  */
 export function serializeSafetensors(tensors: ReadonlyMap<string, StoredArray>,
-  metadata?: Readonly<Record<string, string>>): Uint8Array {
+  metadata?: Readonly<Record<string, string>>, dtype: 'F32' | 'F16' = 'F32'): Uint8Array {
+  const size = DTYPE_SIZES[dtype];
   const names = [...tensors.keys()].sort(compareCodePoints);
   // Null prototypes: a tensor named '__proto__' must be a plain key.
   const header: Record<string, unknown> = Object.create(null);
@@ -78,8 +80,8 @@ export function serializeSafetensors(tensors: ReadonlyMap<string, StoredArray>,
     if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0) || count !== t.data.length) {
       fail(`tensor '${name}' has ${t.data.length} values, which do not fill shape [${t.shape.join(', ')}]`);
     }
-    header[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + 4 * count] };
-    offset += 4 * count;
+    header[name] = { dtype, shape: [...t.shape], data_offsets: [offset, offset + size * count] };
+    offset += size * count;
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
   const headerLen = Math.ceil(json.length / 8) * 8;
@@ -91,11 +93,44 @@ export function serializeSafetensors(tensors: ReadonlyMap<string, StoredArray>,
   let at = 8 + headerLen;
   for (const name of names) {
     const data = tensors.get(name)!.data;
-    if (LITTLE_ENDIAN_HOST) out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at);
+    if (dtype === 'F16') for (let i = 0; i < data.length; i++) view.setUint16(at + 2 * i, floatToHalf(data[i]), true);
+    else if (LITTLE_ENDIAN_HOST) out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at);
     else for (let i = 0; i < data.length; i++) view.setFloat32(at + 4 * i, data[i], true);
-    at += data.byteLength;
+    at += size * data.length;
   }
   return out;
+}
+
+const F32_BITS = new Float32Array(1);
+const U32_BITS = new Uint32Array(F32_BITS.buffer);
+
+/**
+ * The IEEE half-precision bits nearest to x (ties to even): overflow becomes ±Infinity, values
+ * below half the smallest subnormal ±0, NaN a quiet NaN.
+ */
+export function floatToHalf(x: number): number {
+  F32_BITS[0] = x;
+  const bits = U32_BITS[0];
+  const sign = (bits >>> 16) & 0x8000;
+  const exp = (bits >>> 23) & 0xff;
+  const mant = bits & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 112; // the half's biased exponent: exp − 127 + 15
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e > 0) {
+    const h = sign | (e << 10) | (mant >>> 13);
+    const rest = mant & 0x1fff;
+    return rest > 0x1000 || (rest === 0x1000 && (h & 1)) ? h + 1 : h; // a carry may reach the exponent, or Infinity: both right
+  }
+  // Subnormal: m·2^−24 with m = (1.mant · 2^23) / 2^(126 − exp), rounded.
+  const shift = 126 - exp;
+  if (shift > 24) return sign;
+  const full = mant | 0x800000;
+  let m = full >>> shift;
+  const rest = full & ((1 << shift) - 1);
+  const half = 1 << (shift - 1);
+  if (rest > half || (rest === half && (m & 1))) m++;
+  return sign | m;
 }
 
 /** One header entry once its fields are checked. */
@@ -193,7 +228,8 @@ function checkTiling(entries: readonly Entry[], dataLength: number): void {
   if (at !== dataLength) fail(`the data is ${dataLength} bytes but the tensors cover ${at}: ${dataLength - at} bytes belong to no tensor`);
 }
 
-function halfToFloat(h: number): number {
+/** The number of IEEE half-precision bits h. */
+export function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >> 10) & 0x1f;
   const frac = h & 0x3ff;

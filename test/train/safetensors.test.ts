@@ -4,7 +4,7 @@ import { Embedding, Linear } from '../../src/nn/layers.js';
 import { Module } from '../../src/nn/module.js';
 import { Rng } from '../../src/tensor/index.js';
 import { loadModelBytes, saveModelBytes } from '../../src/train/checkpoint.js';
-import { parseSafetensors, serializeSafetensors, type StoredArray } from '../../src/train/safetensors.js';
+import { floatToHalf, halfToFloat, parseSafetensors, serializeSafetensors, type StoredArray } from '../../src/train/safetensors.js';
 
 /** Embedding + projection: parameters `embed.weight`, `proj.weight`, `proj.bias`. */
 class Tiny extends Module {
@@ -233,5 +233,38 @@ describe('safetensors corrupt input', () => {
     const before = model.parameters().map((p) => Float32Array.from(p.data));
     expect(() => loadModelBytes(model, saveModelBytes(new Tiny(1, 5, 4, 2)))).toThrow(SeqlabError);
     expect(model.parameters().map((p) => [...p.data])).toEqual(before.map((b) => [...b]));
+  });
+});
+
+describe('half precision', () => {
+  it('rounds to the nearest half, ties to even, with overflow, underflow, subnormals and NaN', () => {
+    const cases: [number, number][] = [[0, 0], [-0, 0x8000], [1, 0x3c00], [-2, 0xc000], [65504, 0x7bff], [65519, 0x7bff],
+      [65520, 0x7c00], [1e6, 0x7c00], [-Infinity, 0xfc00], [2 ** -24, 0x0001], [2 ** -25, 0], [1.5 * 2 ** -25, 0x0001],
+      [3 * 2 ** -25, 0x0002], [2 ** -14, 0x0400], [1 / 3, 0x3555], [1 + 2 ** -11, 0x3c00], [1 + 3 * 2 ** -11, 0x3c02]];
+    for (const [x, bits] of cases) expect(floatToHalf(x), String(x)).toBe(bits);
+    expect(floatToHalf(NaN) & 0x7c00).toBe(0x7c00);
+    expect(floatToHalf(NaN) & 0x3ff).not.toBe(0);
+  });
+
+  it('every half survives float → half → float exactly, and other values land on a neighbour within half a step', () => {
+    for (let h = 0; h < 0x10000; h++) {
+      const x = halfToFloat(h);
+      if (Number.isNaN(x)) continue;
+      expect(floatToHalf(x), `0x${h.toString(16)}`).toBe(h);
+    }
+    const rng = new Rng(4);
+    for (let i = 0; i < 2000; i++) {
+      const x = Math.fround(rng.normal() * 2 ** (rng.int(30) - 15));
+      const y = halfToFloat(floatToHalf(x));
+      expect(Math.abs(y - x)).toBeLessThanOrEqual(Math.max(Math.abs(x) * 2 ** -11, 2 ** -25));
+    }
+  });
+
+  it('an F16 file is half the data and loads back as the rounded values', () => {
+    const data = Float32Array.of(1, -2.5, 1 / 3, 70000);
+    const bytes = serializeSafetensors(new Map([['w', { shape: [4], data }]]), undefined, 'F16');
+    const back = parseSafetensors(bytes).tensors.get('w')!;
+    expect(Array.from(back.data)).toEqual([1, -2.5, halfToFloat(0x3555), Infinity]);
+    expect(bytes.length).toBeLessThan(serializeSafetensors(new Map([['w', { shape: [4], data }]])).length);
   });
 });

@@ -41,6 +41,10 @@ export interface HeapOptions {
   shared?: boolean;
 }
 
+/**
+ * Tensor blocks up to 1.6 GiB (a translation step with an 8,000-way output holds most of a
+ * gigabyte of activations), in a memory of at most 2 GiB: the rest is scratch and headroom.
+ */
 export const DEFAULT_HEAP: Required<HeapOptions> = {
   highWaterBytes: 1600 * 1024 * 1024,
   maxBytes: 2048 * 1024 * 1024,

@@ -5,7 +5,7 @@ import { numberFlag, printJson, UsageError, useThreads } from '../run.js';
 
 export function registerBench(program: Command): void {
   program.command('bench')
-    .description('measure seqlab on the standard workloads: A LSTM, B GRU, C GPT training (tokens/s), D batch-1 LSTM generation (chars/s)')
+    .description('measure seqlab on the standard workloads: A LSTM, B GRU, C GPT training (tokens/s), D batch-1 LSTM generation (chars/s), E translation Transformer training (target tokens/s)')
     .option('--workloads <list>', `comma-separated subset of ${WORKLOADS.join(',')}`, WORKLOADS.join(','))
     .option('--repeats <n>', 'repeats per workload; the median is reported', '3')
     .option('--threads <n>', 'threads for large matrix products and recurrent layers', '1')
