@@ -24,7 +24,8 @@
  * Each child prints the median of its timed runs after a warm-up. Children are pinned to one
  * CPU with taskset (the last one unless --cpu N; --no-pin leaves them free) and get
  * OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=MKL_NUM_THREADS=1, and OPENBLAS_CORETYPE=SkylakeX on CPUs
- * with avx512f (Debian's OpenBLAS misdetects them) unless it is already set.
+ * with avx512f (Debian's OpenBLAS misdetects them), over any value the environment sets, unless
+ * --openblas-core NAME picks a kernel by hand.
  *
  * Prints a Markdown table of rates and of the ratios seqlab/peer, the targets (issues 4 and 11), and
  * the machine facts; --json prints everything as one object instead.
@@ -87,9 +88,13 @@ const avx512f = /^flags\s*:.*\bavx512f\b/m.test(cpuinfo);
 const taskset = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p));
 const pinCpu = has('--no-pin') || !taskset ? null : Number(arg('cpu') ?? cpus().length - 1);
 
+const openblasCore = arg('openblas-core') ?? (avx512f ? 'SkylakeX' : undefined);
 const childEnv: NodeJS.ProcessEnv = {
   ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1',
-  ...(avx512f && !process.env.OPENBLAS_CORETYPE ? { OPENBLAS_CORETYPE: 'SkylakeX' } : {}),
+  // The fastest kernel this CPU runs: SkylakeX where avx512f is present, even over an environment
+  // that sets another (this machine's sets Haswell, which holds PyTorch to AVX2); `--openblas-core`
+  // chooses one by hand. The PyTorch child checks its products (blas_check) under the kernel used.
+  ...(openblasCore ? { OPENBLAS_CORETYPE: openblasCore } : {}),
 };
 
 interface ChildResult {
