@@ -23,6 +23,7 @@ export default defineConfig({
   server: { host: '127.0.0.1', port: 5173, strictPort: true, headers: ISOLATION, fs: { allow: [import.meta.dirname] } },
   preview: { host: '127.0.0.1', port: 4173, strictPort: true, headers: ISOLATION },
   worker: { format: 'es' },
+  optimizeDeps: { include: ['d3-scale', 'd3-scale-chromatic'] },
   build: {
     outDir: resolve(import.meta.dirname, 'dist-web'),
     emptyOutDir: true,

@@ -25,4 +25,6 @@ export * as metrics from './metrics/index.js';
 export { KneserNey } from './models/ngram.js';
 export { buildTokenizer, tokenizerFromJson } from './data/tokenizers.js';
 export type { Tokenizer, TokenizerKind } from './data/tokenizer.js';
+export * as viz from './viz/index.js';
 export { lossCurve } from './viz/loss-curve.js';
+export { explanationDiagrams, collectAttention, collectRecurrent, type Explanation, type RecurrentTrace, type AttentionTrace, type Prediction, type Diagram } from './inspect/explanation.js';

@@ -8,6 +8,7 @@
  * records; the CLI maps keys back to the flags that set them.
  */
 import type { SamplingConfig } from '../decode/sampling.js';
+import type { Explanation } from '../inspect/explanation.js';
 import type { StoredConfig } from '../store/checkpoint.js';
 import type { CheckpointStore, DataSource } from '../store/store.js';
 import type { Trainable, TrainerConfig } from '../train/trainer.js';
@@ -82,6 +83,8 @@ export interface LoadedModel {
   suggest?(text: string, k: number): Suggestion[];
   /** Translations of source sentences, one result per sentence in order (translation models). */
   translate?(sources: readonly string[], request: TranslateRequest): TranslationResult[];
+  /** What the model saw and did on one input, as JSON for diagrams (src/inspect/explanation.ts). */
+  explain?(input: string): Explanation;
 }
 
 export interface TranslateRequest {
@@ -100,7 +103,7 @@ export interface TranslationResult {
 }
 
 /** The names of the capabilities, for messages. */
-export type Capability = 'generate' | 'suggest' | 'translate';
+export type Capability = 'generate' | 'suggest' | 'translate' | 'explain';
 
 export interface Task {
   readonly name: string;

@@ -1,7 +1,9 @@
 /**
- * Loss curves as SVG: one polyline per named series of (x, loss) points, with axes, ticks and a
- * legend. A pure function from data to markup, used by the CLI, the explorer and the docs.
+ * Loss curves as SVG: one polyline per named series of (x, loss) points, with axes, d3 ticks and
+ * a legend. A pure function from data to markup, used by the CLI, the explorer and the docs.
  */
+import { categoryColors, tickLabel, ticks } from './scales.js';
+import { esc, svgDoc } from './svg.js';
 
 export interface CurveSeries {
   name: string;
@@ -14,23 +16,6 @@ export interface LossCurveOptions {
   xLabel?: string;
   yLabel?: string;
   title?: string;
-}
-
-const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
-
-function esc(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-}
-
-/** Round tick values covering [lo, hi]. */
-function ticks(lo: number, hi: number, count = 5): number[] {
-  const span = hi - lo || 1;
-  const step0 = span / count;
-  const mag = 10 ** Math.floor(Math.log10(step0));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= step0) ?? step0;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9; v += step) out.push(Number(v.toPrecision(6)));
-  return out;
 }
 
 export function lossCurve(series: readonly CurveSeries[], options: LossCurveOptions = {}): string {
@@ -46,27 +31,25 @@ export function lossCurve(series: readonly CurveSeries[], options: LossCurveOpti
   const sx = (x: number): number => pad.left + ((x - x0) / (x1 - x0 || 1)) * plotW;
   const sy = (y: number): number => pad.top + (1 - (y - y0) / (y1 - y0 || 1)) * plotH;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`);
-  parts.push(`<rect width="${width}" height="${height}" fill="white"/>`);
+  const color = categoryColors(series.map((s) => s.name));
   if (title) parts.push(`<text x="${width / 2}" y="20" text-anchor="middle" font-size="14">${esc(title)}</text>`);
-  for (const v of ticks(y0, y1)) {
+  for (const v of ticks(y0, y1, 5)) {
     parts.push(`<line x1="${pad.left}" x2="${pad.left + plotW}" y1="${sy(v).toFixed(1)}" y2="${sy(v).toFixed(1)}" stroke="#eee"/>`);
-    parts.push(`<text x="${pad.left - 6}" y="${(sy(v) + 4).toFixed(1)}" text-anchor="end">${v}</text>`);
+    parts.push(`<text x="${pad.left - 6}" y="${(sy(v) + 4).toFixed(1)}" text-anchor="end">${tickLabel(y0, y1, 5, v)}</text>`);
   }
-  for (const v of ticks(x0, x1)) {
-    parts.push(`<text x="${sx(v).toFixed(1)}" y="${pad.top + plotH + 16}" text-anchor="middle">${v}</text>`);
+  for (const v of ticks(x0, x1, 5)) {
+    parts.push(`<text x="${sx(v).toFixed(1)}" y="${pad.top + plotH + 16}" text-anchor="middle">${tickLabel(x0, x1, 5, v)}</text>`);
   }
   parts.push(`<rect x="${pad.left}" y="${pad.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`);
   parts.push(`<text x="${pad.left + plotW / 2}" y="${height - 8}" text-anchor="middle">${esc(xLabel)}</text>`);
   parts.push(`<text transform="translate(14 ${pad.top + plotH / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>`);
   series.forEach((s, i) => {
-    const color = COLORS[i % COLORS.length];
+    const c = color(s.name);
     const pts = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)).map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`);
-    if (pts.length) parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.join(' ')}"><title>${esc(s.name)}</title></polyline>`);
+    if (pts.length) parts.push(`<polyline fill="none" stroke="${c}" stroke-width="2" points="${pts.join(' ')}"><title>${esc(s.name)}</title></polyline>`);
     const ly = pad.top + 14 + i * 18;
-    parts.push(`<line x1="${pad.left + plotW + 12}" x2="${pad.left + plotW + 32}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="2"/>`);
+    parts.push(`<line x1="${pad.left + plotW + 12}" x2="${pad.left + plotW + 32}" y1="${ly - 4}" y2="${ly - 4}" stroke="${c}" stroke-width="2"/>`);
     parts.push(`<text x="${pad.left + plotW + 38}" y="${ly}">${esc(s.name)}</text>`);
   });
-  parts.push('</svg>');
-  return parts.join('\n');
+  return svgDoc(width, height, title || 'loss curves', parts, false);
 }

@@ -76,6 +76,7 @@ export function keyboardBox(engine: Engine, input: HTMLInputElement, list: HTMLE
       render(r.suggestions);
       const ms = performance.now() - t0;
       latencies.push(ms);
+      latency.dataset.latencies = latencies.map((x) => x.toFixed(1)).join(",");
       latency.textContent = `This keystroke: ${ms.toFixed(0)} ms to suggestions (model ${r.ms.toFixed(0)} ms). `
         + `Median ${median(latencies).toFixed(0)} ms, p90 ${median(latencies, 0.9).toFixed(0)} ms over ${latencies.length} keystrokes.`;
       options.onShown?.(text);

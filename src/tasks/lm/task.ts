@@ -12,7 +12,9 @@ import { SeqlabError } from '../../errors.js';
 import type { StoredConfig } from '../../store/checkpoint.js';
 import type { CheckpointStore, DataSource } from '../../store/store.js';
 import { Rng } from '../../tensor/random.js';
+import type { Explanation } from '../../inspect/explanation.js';
 import type { EvalRequest, GenerateRequest, LoadedModel, Suggestion, Task } from '../task.js';
+import { explainLm } from './explain.js';
 import { lmLoss, ngramLoss } from './loss.js';
 import { LM_PRESETS } from './presets.js';
 import { LM_TASK_ARCHS, type LoadedLmParts, loadLmParts, setupLm } from './setup.js';
@@ -64,6 +66,10 @@ class LoadedLm implements LoadedModel {
   suggest(text: string, k: number): Suggestion[] {
     return suggestWords(this.predictor, this.parts.tokenizer, text, { k });
   }
+
+  explain(input: string): Explanation {
+    return explainLm(this.parts, input);
+  }
 }
 
 export const lmTask: Task = {
@@ -77,7 +83,7 @@ export const lmTask: Task = {
   defaultTokenizer: 'char',
   trainPaths: [1, 1],
   testPaths: [1, 1],
-  capabilities: ['generate', 'suggest'],
+  capabilities: ['generate', 'suggest', 'explain'],
   setup: setupLm,
   load: (config: StoredConfig, store: CheckpointStore) => new LoadedLm(loadLmParts(config, store)),
 };

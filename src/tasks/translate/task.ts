@@ -16,6 +16,7 @@ import { TRANSLATE_ARCHS, type TranslateTaskConfig } from './config.js';
 import { readPairs } from './pairs.js';
 import { buildSeq2Seq, setupTranslate } from './setup.js';
 import { translateTexts, type TranslatorContext } from './translator.js';
+import { explainTranslation } from './explain.js';
 
 /** Beam width `eval` decodes with unless told. */
 const EVAL_BEAM = 5;
@@ -61,6 +62,7 @@ function load(stored: StoredConfig, store: CheckpointStore): LoadedModel {
         ...(request.alignments && list[0].attention ? { alignment: { source: list[0].sourceTokens, target: list[0].targetTokens, weights: list[0].attention } } : {}),
       }));
     },
+    explain: (input: string) => explainTranslation(net, ctx, stored as unknown as Record<string, unknown>, input),
   };
 }
 
@@ -98,7 +100,7 @@ export const translateTask: Task = {
   defaultTokenizer: 'bpe',
   trainPaths: [1, 2],
   testPaths: [1, 2],
-  capabilities: ['translate'],
+  capabilities: ['translate', 'explain'],
   setup: setupTranslate,
   load,
 };
