@@ -6,9 +6,11 @@ import { Command } from 'commander';
 import { registerEval } from './commands/eval.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerSuggest } from './commands/suggest.js';
+import { registerExplain } from './commands/explain.js';
 import { registerTranslate } from './commands/translate.js';
 import { registerTrain } from './commands/train.js';
 import { registerBench } from './commands/bench.js';
+import { registerCompare } from './commands/compare.js';
 import { SEQLAB_VERSION } from '../store/checkpoint.js';
 import { debugRequested, reportError } from './run.js';
 
@@ -24,8 +26,10 @@ export function buildProgram(): Command {
   registerEval(program);
   registerGenerate(program);
   registerSuggest(program);
+  registerExplain(program);
   registerTranslate(program);
   registerBench(program);
+  registerCompare(program);
   for (const c of program.commands) {
     c.exitOverride();
     c.configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? '' : s) });
