@@ -6,7 +6,9 @@ import { mkdirSync } from 'node:fs';
 import { chromium, type Page } from 'playwright-core';
 import { createServer } from 'vite';
 
-const OUT = 'docs/screenshots';
+/** `--png DIR`: lossless PNGs into DIR instead (for looking closely). */
+const PNG = process.argv.includes('--png') ? process.argv[process.argv.indexOf('--png') + 1] : null;
+const OUT = PNG ?? 'docs/screenshots';
 
 const server = await createServer({ configFile: 'vite.config.ts', logLevel: 'silent', server: { port: 0, strictPort: false } });
 await server.listen();
@@ -20,9 +22,10 @@ async function view(path: string, name: string, act: (page: Page) => Promise<voi
   await page.waitForFunction(() => document.body.dataset.engine === 'ready', null, { timeout: 60_000 });
   await act(page);
   await page.waitForTimeout(500);
-  await page.screenshot({ path: `${OUT}/${name}.jpg`, type: 'jpeg', quality: 72 });
+  const file = `${OUT}/${name}.${PNG ? 'png' : 'jpg'}`;
+  await page.screenshot(PNG ? { path: file } : { path: file, type: 'jpeg', quality: 72 });
   await page.close();
-  process.stderr.write(`${OUT}/${name}.jpg\n`);
+  process.stderr.write(`${file}\n`);
 }
 
 try {
@@ -36,7 +39,7 @@ try {
   await view('my-keyboard.html', 'my-keyboard', async (p) => {
     await p.click('#go');
     await p.waitForSelector('#scores', { timeout: 120_000 });
-    await p.getByRole('combobox').pressSequentially('We meet at the bridge and ride to the ', { delay: 80 });
+    await p.locator('#kb-input').pressSequentially('We meet at the bridge and ride to the ', { delay: 80 });
     await p.waitForSelector('[role="option"]');
     await p.$eval('#mine', (el) => el.scrollIntoView());
   });

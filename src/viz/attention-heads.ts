@@ -61,7 +61,8 @@ export function attentionHeads(data: AttentionHeadsData, options: AttentionHeads
 
 function matrices(data: AttentionHeadsData, layers: number[], heads: number[], title: string): string {
   const n = Math.max(...layers.map((l) => Math.max(data.layers[l].queries.length, data.layers[l].keys.length)));
-  const cell = Math.max(3, Math.min(14, 150 / n));
+  // Up to about 30 tokens keep cells large enough to label; longer inputs shrink to fit 240 px.
+  const cell = Math.max(3, Math.min(14, 240 / n));
   const labels = cell >= 8;
   const labelW = labels ? 6 + Math.max(...layers.flatMap((l) => data.layers[l].queries.map((q) => textWidth(clip(tokenLabel(q), 8), 8)))) : 0;
   const labelH = labels ? 6 + Math.max(...layers.flatMap((l) => data.layers[l].keys.map((k) => textWidth(clip(tokenLabel(k), 8), 8)))) * 0.87 : 0;

@@ -21,8 +21,8 @@ function esc(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 
-/** A text box and a button that run `action` on the text (and once at the start). */
-function liveInput(label: string, initial: string, action: (text: string) => Promise<void>): void {
+/** A text box and a button, placed before `above`, that run `action` on the text (and once at the start). */
+function liveInput(label: string, initial: string, above: HTMLElement, action: (text: string) => Promise<void>): void {
   const form = document.createElement('form');
   form.className = 'controls';
   form.innerHTML = `<label style="flex:1">${esc(label)} <input type="text" name="text"></label><button type="submit">Show</button>`;
@@ -40,7 +40,8 @@ function liveInput(label: string, initial: string, action: (text: string) => Pro
     e.preventDefault();
     run();
   });
-  guide.append(form, error);
+  guide.insertBefore(form, above);
+  guide.insertBefore(error, above);
   run();
 }
 
@@ -73,7 +74,7 @@ function feedForward(): void {
     can use everything it has read. Below, the same text goes to the bundled feed-forward window model and to the bundled
     LSTM. The highlighted part is all the window model sees.</p>`);
   const out = output();
-  liveInput('Text', 'O Romeo, Romeo, wherefore art thou Rom', async (text) => {
+  liveInput('Text', 'O Romeo, Romeo, wherefore art thou Rom', out, async (text) => {
     const ffn = await engine.call({ op: 'load', key: 'shakespeare-char-ffn' });
     const window = Number((ffn.config.model as { window?: number }).window ?? 0);
     const [a, b] = await Promise.all(['shakespeare-char-ffn', 'shakespeare-char-lstm'].map((key) => engine.call({ op: 'suggest', key, text, k: 3 })));
@@ -104,7 +105,7 @@ function unrolled(): void {
     Drawn unrolled through time, each column is one character; the small heatmaps are the hidden state after it
     (blue negative, red positive), and the arrows carry it to the next step. This is the bundled vanilla RNN, reading your text.</p>`);
   const out = output();
-  liveInput('Text', 'to be or not', (text) => explain(engine, 'shakespeare-char-rnn', text, /^(unrolled|model)/, out));
+  liveInput('Text', 'to be or not', out, (text) => explain(engine, 'shakespeare-char-rnn', text, /^(unrolled|model)/, out));
 }
 
 function gates(): void {
@@ -115,7 +116,7 @@ function gates(): void {
     f that stay bright while c holds its colour.</p>`);
   const lstm = output();
   const gru = output();
-  liveInput('Text', 'the king said: "I will go', async (text) => {
+  liveInput('Text', 'the king said: "I will go', lstm, async (text) => {
     await explain(engine, 'shakespeare-char-lstm', text, /^gates/, lstm);
     await explain(engine, 'shakespeare-char-gru', text, /^gates/, gru);
   });
@@ -127,12 +128,9 @@ function attention(): void {
     weighted sum of states feeds the next word. The matrix shows those weights for the bundled German→English GRU
     translator; the unrolled encoder shows its forward and backward states.</p>`);
   const out = output();
-  liveInput('German sentence', 'Zwei Hunde spielen im Schnee.', async (text) => {
+  liveInput('German sentence', 'Zwei Hunde spielen im Schnee.', out, async (text) => {
     const key = 'multi30k-de-en-rnn-attention';
-    const r = await engine.call({ op: 'translate', key, text, beam: 5, nbest: 1 });
-    const p = `<p>Translation: <strong>${esc(r.translation)}</strong></p>`;
     await explain(engine, key, text, /^(align|unrolled|model)/, out);
-    out.insertAdjacentHTML('afterbegin', p);
   });
   section(`<p>More in the <a href="${root}translate.html?model=multi30k-de-en-rnn-attention">translation view</a>.</p>`);
 }
@@ -144,7 +142,7 @@ function transformer(): void {
     your text, as matrices and as lines from each character to what it attends to.</p>`);
   const out = output();
   const lines = output();
-  liveInput('Text', 'the king the queen the', async (text) => {
+  liveInput('Text', 'the king the queen the', out, async (text) => {
     const ex = await engine.call({ op: 'explain', key: 'shakespeare-char-transformer', text });
     showDiagrams(out, explanationDiagrams(ex).filter((d) => /^(heads|model)/.test(d.id)));
     showDiagrams(lines, explanationDiagrams(ex, { attentionMode: 'lines' }).filter((d) => d.id.startsWith('heads')));
@@ -157,7 +155,7 @@ function useCases(): void {
     Try the <a href="${root}keyboard.html">Keyboard</a>, or teach it your own words on <a href="${root}my-keyboard.html">Your keyboard</a>.
     Here the LSTM continues a seed:</p>`);
   const gen = output();
-  liveInput('Seed', 'ROMEO:\n', async (text) => {
+  liveInput('Seed', 'ROMEO:\n', gen, async (text) => {
     const r = await engine.call({ op: 'generate', key: 'shakespeare-char-lstm', prompt: text, length: 160, seed: 1 });
     gen.innerHTML = `<pre>${esc(text + r.text)}</pre>`;
   });
