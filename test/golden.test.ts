@@ -8,7 +8,7 @@ import { runFolder } from './golden/runner.js';
 const here = dirname(fileURLToPath(import.meta.url));
 // Each root's top level, then the use-case subfolders wired in so far (../shared/golden/README.md).
 const roots = [join(here, 'golden/fixtures'), join(here, '../../shared/golden')];
-const subfolders = ['', 'translate'];
+const subfolders = ['', 'translate', 'bio'];
 const folders = roots.flatMap((root) => subfolders.map((sub) => join(root, sub))).filter((d) => existsSync(d));
 
 const backends = [['reference', referenceBackend], ['wasm', wasmBackend]] as const;

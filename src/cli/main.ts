@@ -3,7 +3,9 @@
  * Results go to stdout; progress and logs to stderr.
  */
 import { Command } from 'commander';
+import { registerAnnotate } from './commands/annotate.js';
 import { registerEval } from './commands/eval.js';
+import { registerMotifs } from './commands/motifs.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerSuggest } from './commands/suggest.js';
 import { registerExplain } from './commands/explain.js';
@@ -28,6 +30,8 @@ export function buildProgram(): Command {
   registerSuggest(program);
   registerExplain(program);
   registerTranslate(program);
+  registerAnnotate(program);
+  registerMotifs(program);
   registerBench(program);
   registerCompare(program);
   for (const c of program.commands) {

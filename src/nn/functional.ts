@@ -121,25 +121,33 @@ export interface CrossEntropyOptions {
    * `label_smoothing` (the smoothed mass goes to every class, the target's included). Default 0.
    */
   labelSmoothing?: number;
+  /**
+   * One finite, non-negative weight per class, as PyTorch's `weight`: a row's loss is scaled by
+   * its target's weight, and 'mean' divides by the summed weights of the counted targets rather
+   * than their number. Default: every class weighs 1.
+   */
+  weight?: ArrayLike<number>;
 }
 
 /**
- * Cross-entropy from logits [..., C] and integer targets (one per row), p = softmax(x):
- *   ℓᵢ = (1 − ε)·(−log p[tᵢ]) + ε·mean_c(−log p[c])     (ε = `labelSmoothing`, default 0),
- * averaged (or summed) over the rows whose target is not `ignoreIndex`; ignored rows count for
- * nothing, in the sum and in the divisor. With every row ignored the loss is 0 with zero
+ * Cross-entropy from logits [..., C] and integer targets (one per row), p = softmax(x), class
+ * weights w (`weight`, default all 1), ε = `labelSmoothing` (default 0):
+ *   ℓᵢ = (1 − ε)·w[tᵢ]·(−log p[tᵢ]) + (ε/C)·Σ_c w[c]·(−log p[c]),
+ * summed over the rows whose target is not `ignoreIndex`, and for 'mean' divided by Σᵢ w[tᵢ]
+ * over those rows (their count when unweighted), as PyTorch. Ignored rows count for nothing, in
+ * the sum and in the divisor. With every row ignored (or a divisor of 0) the mean is 0 with zero
  * gradient (PyTorch gives NaN).
  */
 export function crossEntropy(logits: Tensor, targets: Indices, ignoreIndex = -100,
   reduction: 'mean' | 'sum' = 'mean', options: CrossEntropyOptions = {}): Tensor {
   if (isExplicit()) return crossEntropyExplicit(logits, targets, ignoreIndex, reduction, options);
-  const { eps, rows, classes, kept } = checkCrossEntropy(logits, targets, ignoreIndex, options);
-  return crossEntropyRows(reshape(logits, [rows, classes]), kept, eps, reduction);
+  const { eps, rows, classes, kept, weight } = checkCrossEntropy(logits, targets, ignoreIndex, options);
+  return crossEntropyRows(reshape(logits, [rows, classes]), kept, eps, reduction, weight);
 }
 
-/** The checked smoothing, the rows and classes, and each row's target (−1 where ignored). */
+/** The checked smoothing and class weights, the rows and classes, and each row's target (−1 where ignored). */
 function checkCrossEntropy(logits: Tensor, targets: Indices, ignoreIndex: number, options: CrossEntropyOptions):
-  { eps: number; rows: number; classes: number; kept: Int32Array } {
+  { eps: number; rows: number; classes: number; kept: Int32Array; weight: Float32Array | null } {
   const eps = options.labelSmoothing ?? 0;
   if (!(eps >= 0 && eps <= 1)) throw new SeqlabError(`crossEntropy: labelSmoothing must be in [0, 1], got ${eps}`);
   const classes = logits.shape[logits.rank - 1];
@@ -147,6 +155,12 @@ function checkCrossEntropy(logits: Tensor, targets: Indices, ignoreIndex: number
   if (targets.length !== rows) {
     throw new SeqlabError(`crossEntropy: ${targets.length} targets for logits ${shapeStr(logits.shape)} (${rows} rows)`);
   }
+  const weight = options.weight ? Float32Array.from(options.weight) : null;
+  if (weight && weight.length !== classes) {
+    throw new SeqlabError(`crossEntropy: weight has ${weight.length} values for ${classes} classes (logits ${shapeStr(logits.shape)})`);
+  }
+  const bad = weight ? weight.findIndex((w) => !(w >= 0 && w < Infinity)) : -1;
+  if (bad >= 0) throw new SeqlabError(`crossEntropy: weight[${bad}] must be finite and non-negative, got ${weight![bad]}`);
   const kept = new Int32Array(rows);
   for (let i = 0; i < rows; i++) {
     const t = targets[i];
@@ -157,31 +171,35 @@ function checkCrossEntropy(logits: Tensor, targets: Indices, ignoreIndex: number
     }
     kept[i] = t;
   }
-  return { eps, rows, classes, kept };
+  return { eps, rows, classes, kept, weight };
 }
 
 /** `crossEntropy` composed from log-softmax, a gather and sums: the definition the fused primitive is held to. */
 export function crossEntropyExplicit(logits: Tensor, targets: Indices, ignoreIndex = -100,
   reduction: 'mean' | 'sum' = 'mean', options: CrossEntropyOptions = {}): Tensor {
-  const { eps, rows, classes, kept } = checkCrossEntropy(logits, targets, ignoreIndex, options);
+  const { eps, rows, classes, kept, weight } = checkCrossEntropy(logits, targets, ignoreIndex, options);
   const flat = new Int32Array(rows);
-  const keep = new Float32Array(rows);
-  let count = 0;
+  const keep = new Float32Array(rows); // 1 on counted rows
+  const targetWeight = new Float32Array(rows); // w[tᵢ] on counted rows
+  let divisor = 0;
   for (let i = 0; i < rows; i++) {
     if (kept[i] < 0) continue;
     flat[i] = i * classes + kept[i];
     keep[i] = 1;
-    count++;
+    targetWeight[i] = weight ? weight[kept[i]] : 1;
+    divisor += targetWeight[i];
   }
   const logp = logSoftmax(reshape(logits, [rows, classes]), -1); // [N, C]
   const counted = new Tensor(keep, [rows]);
-  const picked = mul(indexSelect(reshape(logp, [rows * classes]), 0, flat), counted); // [N]
+  const picked = mul(indexSelect(reshape(logp, [rows * classes]), 0, flat), new Tensor(targetWeight, [rows])); // [N]
   let total = mul(sum(picked), -1);
   if (eps > 0) {
-    const uniform = mul(sum(mul(sum(logp, -1), counted)), -1 / classes); // Σ over counted rows of mean_c(−log p[c])
+    const weighted = weight ? mul(logp, new Tensor(weight, [classes])) : logp; // [N, C]
+    const uniform = mul(sum(mul(sum(weighted, -1), counted)), -1 / classes); // Σ over counted rows of mean_c(−w[c]·log p[c])
     total = add(mul(total, 1 - eps), mul(uniform, eps));
   }
-  return reduction === 'sum' ? total : div(total, Math.max(count, 1));
+  if (reduction === 'sum') return total;
+  return divisor === 0 ? mul(total, 0) : div(total, divisor);
 }
 
 /**

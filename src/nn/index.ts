@@ -1,6 +1,6 @@
 /** Layers: the building blocks of every sequence model, named and laid out as in PyTorch. */
 export { Module } from './module.js';
-export { Linear, Embedding, LayerNorm, Dropout, Conv1d } from './layers.js';
+export { Linear, Embedding, LayerNorm, Dropout, Conv1d, MaxPool1d } from './layers.js';
 export { uniformParam, normalParam, xavierUniformParam, constantParam } from './init.js';
 export { FfnWindow, defaultFfnWindowConfig, type FfnWindowConfig } from './window.js';
 export { RecurrentCell, RnnCell, GruCell, LstmCell, type CellState, type CellStep, type RnnNonlinearity } from './cells.js';

@@ -2,6 +2,7 @@ import { SeqlabError } from '../errors.js';
 import { conv1d } from '../ops/conv1d.js';
 import { dropout } from '../ops/dropout.js';
 import { embedding, type Indices } from '../ops/index-ops.js';
+import { checkMaxPool1dArgs, maxPool1d } from '../ops/max-pool1d.js';
 import type { Rng } from '../tensor/random.js';
 import type { Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -100,5 +101,23 @@ export class Conv1d extends Module {
 
   forward(x: Tensor): Tensor {
     return conv1d(x, this.weight, this.bias, this.padding, this.dilation);
+  }
+}
+
+/**
+ * 1-D max pooling over [batch, channels, length] → [batch, channels, Lout] (ops.maxPool1d), no
+ * parameters; stride defaults to the kernel size and padding (which counts as −∞) to 0, as PyTorch.
+ */
+export class MaxPool1d extends Module {
+  readonly stride: number;
+
+  constructor(readonly kernelSize: number, stride?: number, readonly padding = 0) {
+    super();
+    this.stride = stride ?? kernelSize;
+    checkMaxPool1dArgs(kernelSize, this.stride, padding, 'MaxPool1d');
+  }
+
+  forward(x: Tensor): Tensor {
+    return maxPool1d(x, this.kernelSize, this.stride, this.padding);
   }
 }

@@ -6,6 +6,7 @@ export { matmul } from './matmul.js';
 export { reshape, unsqueeze, squeeze, permute, transpose, slice, chunk, concat, stack } from './shape-ops.js';
 export { indexSelect, embedding, where, maskedFill, oneHot, type Indices } from './index-ops.js';
 export { conv1d } from './conv1d.js';
+export { maxPool1d } from './max-pool1d.js';
 export { dropout } from './dropout.js';
 export { recurrence, type RecurrenceResult } from './recurrence.js';
 export { attention, interleaved, headMajorView, type HeadView, type AttentionOptions, type AttentionResult } from './attention.js';

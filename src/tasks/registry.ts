@@ -5,12 +5,13 @@
 import { SeqlabError } from '../errors.js';
 import { readConfig } from '../store/checkpoint.js';
 import { type CheckpointStore, FILES } from '../store/store.js';
+import { classifyTask, tagTask } from './bio/task.js';
 import { lmTask } from './lm/task.js';
 import { memoryTask } from './memory/task.js';
 import { translateTask } from './translate/task.js';
 import type { Capability, LoadedModel, Task } from './task.js';
 
-const TASKS: readonly Task[] = [lmTask, translateTask, memoryTask];
+const TASKS: readonly Task[] = [lmTask, translateTask, classifyTask, tagTask, memoryTask];
 
 export function taskNames(): string[] {
   return TASKS.map((t) => t.name);

@@ -9,6 +9,8 @@
  */
 import type { SamplingConfig } from '../decode/sampling.js';
 import type { Explanation } from '../inspect/explanation.js';
+import type { Motif } from '../inspect/motifs.js';
+import type { Annotation } from './bio/annotate.js';
 import type { StoredConfig } from '../store/checkpoint.js';
 import type { CheckpointStore, DataSource } from '../store/store.js';
 import type { Trainable, TrainerConfig } from '../train/trainer.js';
@@ -85,6 +87,18 @@ export interface LoadedModel {
   translate?(sources: readonly string[], request: TranslateRequest): TranslationResult[];
   /** What the model saw and did on one input, as JSON for diagrams (src/inspect/explanation.ts). */
   explain?(input: string): Explanation;
+  /** Predictions on the sequences of a file (biology models): rows or regions, and saliency when asked. */
+  annotate?(source: DataSource, path: string, saliency: boolean): Annotation;
+  /** Motifs (PWMs) from the first layer's filters or from saliency over the sequences of a file. */
+  motifs?(source: DataSource, request: MotifRequest): Motif[];
+}
+
+export interface MotifRequest {
+  /** The sequences (FASTA or CSV/TSV) the filters or saliency are read over. */
+  input: string;
+  from: 'filters' | 'saliency';
+  /** Motif width for saliency motifs. */
+  width: number;
 }
 
 export interface TranslateRequest {
@@ -103,7 +117,7 @@ export interface TranslationResult {
 }
 
 /** The names of the capabilities, for messages. */
-export type Capability = 'generate' | 'suggest' | 'translate' | 'explain';
+export type Capability = 'generate' | 'suggest' | 'translate' | 'explain' | 'annotate' | 'motifs';
 
 export interface Task {
   readonly name: string;

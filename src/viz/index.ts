@@ -14,3 +14,4 @@ export { colorLegend, swatchLegend } from './legend.js';
 export { magnitudeMap, signedMap, categoryColors, ticks, type ColorMap } from './scales.js';
 export { esc, svgDoc, textWidth, tokenLabel } from './svg.js';
 export { lagChart, type LagPoint, type LagChartOptions } from './lag-chart.js';
+export { sequenceLogo, type SequenceLogoData, type SequenceLogoOptions } from './sequence-logo.js';

@@ -16,6 +16,7 @@ import { tensor } from '../../src/tensor/tensor.js';
 import {
   alignmentMatrix, attentionHeads, gateHeatmap, lossCurve, modelDiagram, sequenceTrack, unrolledRnn,
 } from '../../src/viz/index.js';
+import { sequenceLogo } from '../../src/viz/index.js';
 
 /** A smooth, deterministic signed value for hand-made states: unit u at step t. */
 export const wave = (t: number, u: number, scale = 1): number => Number((scale * Math.sin(0.7 * t + 1.3 * u) * Math.cos(0.3 * u)).toFixed(3));
@@ -106,6 +107,27 @@ export const translateTransformerConfig = {
   model: { sourceVocab: 8000, targetVocab: 8000, dModel: 128, nhead: 4, numEncoderLayers: 3, numDecoderLayers: 3, dimFeedforward: 512 },
 };
 
+/** A splice donor site CAG|GTRAGT (exon positions −3..−1, intron +1..+6) over ACGT: hand-made, close to the human consensus. */
+export const spliceDonor = {
+  name: 'splice donor CAG|GTRAGT',
+  letters: 'ACGT',
+  pwm: [
+    [0.33, 0.36, 0.18, 0.13], [0.6, 0.13, 0.14, 0.13], [0.08, 0.04, 0.8, 0.08],
+    [0, 0, 1, 0], [0, 0, 0, 1], [0.59, 0.03, 0.35, 0.03],
+    [0.71, 0.08, 0.12, 0.09], [0.07, 0.06, 0.8, 0.07], [0.16, 0.15, 0.19, 0.5],
+  ],
+};
+
+const AMINO = 'ACDEFGHIKLMNPQRSTVWY';
+/** A row over the 20 amino acids: `favoured` share 0.8, the rest share 0.2 ('' for a mild, uneven background). */
+const aminoRow = (favoured: string, j: number): number[] => {
+  const raw = [...AMINO].map((c, k) => (favoured ? (favoured.includes(c) ? 0.8 / favoured.length : 0.2 / (20 - favoured.length)) : 1 + 0.6 * wave(j, k)));
+  const sum = raw.reduce((a, b) => a + b, 0);
+  return raw.map((v) => Number((v / sum).toFixed(4)));
+};
+/** The Walker A (P-loop) motif G-x(4)-G-K-[ST] over the 20 amino acids: hand-made. */
+export const walkerA = { name: 'Walker A GxxxxGK[ST]', letters: AMINO, pwm: ['G', '', '', '', '', 'G', 'K', 'ST'].map(aminoRow) };
+
 /** Every gallery case: a file name (its snapshot) and the SVG it draws. */
 export interface VizCase {
   name: string;
@@ -137,4 +159,7 @@ export const CASES: readonly VizCase[] = [
   { name: 'model-translate-rnn', title: 'Model: RNN encoder-decoder with attention', svg: () => modelDiagram(translateRnnConfig) },
   { name: 'model-translate-transformer', title: 'Model: Transformer translation', svg: () => modelDiagram(translateTransformerConfig) },
   { name: 'loss-curve', title: 'Loss curves', svg: () => lossCurve([{ name: 'lstm', points: [[0, 4], [10, 2.1], [20, 1.6]] }, { name: 'gru', points: [[0, 4.1], [12, 1.9], [24, 1.7]] }], { title: 'validation loss' }) },
+  { name: 'logo-splice-donor', title: 'Sequence logo: splice donor (bits)', svg: () => sequenceLogo(spliceDonor) },
+  { name: 'logo-splice-donor-probability', title: 'Sequence logo: splice donor (probability)', svg: () => sequenceLogo(spliceDonor, { mode: 'probability' }) },
+  { name: 'logo-walker-a', title: 'Sequence logo: Walker A protein motif', svg: () => sequenceLogo(walkerA) },
 ];

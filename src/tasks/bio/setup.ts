@@ -1,0 +1,112 @@
+/**
+ * Building a classify or tag run: records read and held out, the alphabet settled, sequences
+ * encoded, class weights chosen, and the network of the requested family.
+ */
+import { type Alphabet, ALPHABETS, guessAlphabet } from '../../data/alphabet.js';
+import { ConfigError, checkWhole, resolveConfig, splitSettings } from '../../config/resolve.js';
+import { defaultSequenceNetConfig, SequenceNet, type SequenceNetConfig } from '../../models/sequence-net.js';
+import type { DataSource } from '../../store/store.js';
+import { Rng } from '../../tensor/random.js';
+import type { TaskRun, TrainRequest } from '../task.js';
+import { BIO_ARCHS, BIO_CHOICES, type BioArch, type BioSettings, type BioTaskConfig, type BioTaskName, defaultBioSettings } from './config.js';
+import { type ClassRecord, encodeClassify, encodeTag, readClassify, readTag, type TagRecord } from './data.js';
+import { DEFAULT_ARCH, RECIPES } from './recipes.js';
+import { classifyTrainable, classWeights, tagTrainable } from './trainable.js';
+
+function checkArch(task: BioTaskName, arch: string): BioArch {
+  if ((BIO_ARCHS as readonly string[]).includes(arch)) return arch as BioArch;
+  throw new ConfigError(task, 'arch', `unknown architecture '${arch}' (expected ${BIO_ARCHS.join(', ')})`);
+}
+
+/** Model settings a user may give (the alphabet, output and classes come from the data). */
+const MODEL_KEYS = defaultSequenceNetConfig;
+
+/** The network settings: defaults, the recipe, the user's; then the data's. */
+export function resolveNetConfig(task: BioTaskName, arch: BioArch, given: Record<string, unknown>, alphabet: Alphabet,
+  classes: number): SequenceNetConfig {
+  const model = resolveConfig('model', MODEL_KEYS, [RECIPES[task][arch].model, given], { input: ['onehot', 'embed'] });
+  for (const key of ['embedDim', 'channels', 'kernel', 'kernel2', 'convLayers', 'pool', 'hiddenSize', 'lstmLayers', 'dModel', 'nhead', 'numLayers', 'dimFeedforward'] as const) {
+    checkWhole('model', model, key);
+  }
+  checkWhole('model', model, 'fc', 0);
+  if (!(model.dropout >= 0 && model.dropout < 1)) throw new ConfigError('model', 'dropout', `must be in [0, 1), got ${model.dropout}`);
+  for (const key of ['kernel', 'kernel2'] as const) {
+    if (model[key] % 2 === 0) throw new ConfigError('model', key, `must be odd (the output keeps each position centred), got ${model[key]}`);
+  }
+  return { ...model, arch, output: task === 'classify' ? 'sequence' : 'position', letters: alphabet.size, unknown: alphabet.unknown, classes };
+}
+
+function settle(req: TrainRequest, task: BioTaskName): { arch: BioArch; settings: BioSettings; model: Record<string, unknown> } {
+  const arch = checkArch(task, req.arch ?? DEFAULT_ARCH[task]);
+  if (req.preset !== undefined && req.preset !== 'default') throw new ConfigError(task, 'preset', `${task} has one preset, 'default'; got '${req.preset}'`);
+  if (req.tokenizer !== undefined) throw new ConfigError(task, 'tokenizer', `${task} reads DNA or protein letters; it takes no tokenizer (got '${req.tokenizer}')`);
+  const s = splitSettings(req.settings, { bio: defaultBioSettings, model: MODEL_KEYS }, task);
+  const settings = resolveConfig<BioSettings>('bio', defaultBioSettings, [s.bio, req.batch !== undefined ? { batch: req.batch, batchTokens: req.batch } : {}], BIO_CHOICES);
+  for (const key of ['batch', 'window', 'batchTokens'] as const) checkWhole('bio', settings, key);
+  checkWhole('bio', settings, 'margin', 0);
+  if (2 * settings.margin >= settings.window) throw new ConfigError('bio', 'margin', `must be less than half the window (${settings.window}), got ${settings.margin}`);
+  return { arch, settings, model: s.model };
+}
+
+/** Every tenth item held out: a deterministic 10% for validation. */
+function holdOut<T>(items: readonly T[]): { train: T[]; valid: T[] } {
+  if (items.length < 2) return { train: [...items], valid: [...items] };
+  return { train: items.filter((_, i) => i % 10 !== 9), valid: items.filter((_, i) => i % 10 === 9) };
+}
+
+function alphabetOf(settings: BioSettings, sequences: readonly string[]): Alphabet {
+  return ALPHABETS[settings.alphabet === 'auto' ? guessAlphabet(sequences) : settings.alphabet];
+}
+
+/** Class names in a stable order: numeric order when every name is a number, else code-point order. */
+export function sortClasses(names: Iterable<string>): string[] {
+  const list = [...new Set(names)];
+  const numeric = list.every((n) => n.trim() !== '' && Number.isFinite(Number(n)));
+  return numeric ? list.sort((a, b) => Number(a) - Number(b)) : list.sort();
+}
+
+export function setupClassify(req: TrainRequest, data: DataSource): TaskRun {
+  const { arch, settings, model } = settle(req, 'classify');
+  let train: ClassRecord[] = readClassify(data, req.train[0], 'training data', true);
+  let valid: ClassRecord[];
+  if (req.valid) valid = readClassify(data, req.valid[0], 'validation data', true);
+  else ({ train, valid } = holdOut(train));
+  const alphabet = alphabetOf(settings, train.map((r) => r.sequence));
+  const classes = sortClasses(train.map((r) => r.label!));
+  if (classes.length < 2) throw new ConfigError('classify', 'train', `the training data has one class ('${classes[0]}'); a classifier needs at least two`);
+  const trainEx = encodeClassify(train, alphabet, classes, req.train[0]);
+  const validEx = encodeClassify(valid, alphabet, classes, req.valid?.[0] ?? req.train[0]);
+  const weights = classWeights(settings.classWeights, trainEx.map((e) => e.label), classes.length);
+  const netConfig = resolveNetConfig('classify', arch, model, alphabet, classes.length);
+  const rng = new Rng(req.seed);
+  const net = new SequenceNet(netConfig, rng);
+  const complement = settings.reverseComplement && alphabet.complement ? alphabet.complement : null;
+  const config: BioTaskConfig = { task: 'classify', arch, alphabet: alphabet.name, classes, bio: settings, weights, model: { ...netConfig } };
+  return { config: { ...config }, files: {}, parameters: net.parameterCount(), recipe: RECIPES.classify[arch].trainer,
+    trainable: classifyTrainable(net, trainEx, validEx, { batch: settings.batch, complement, weights, pad: alphabet.size }, rng) };
+}
+
+export function setupTag(req: TrainRequest, data: DataSource): TaskRun {
+  const { arch, settings, model } = settle(req, 'tag');
+  const read = readTag(data, req.train, 'training data', true);
+  let labels = read.labels;
+  const train: TagRecord[] = read.records;
+  let valid: TagRecord[] | null = null;
+  if (req.valid) {
+    const v = readTag(data, req.valid, 'validation data', true);
+    labels = sortClasses([...labels, ...v.labels]);
+    valid = v.records;
+  }
+  const alphabet = alphabetOf(settings, train.map((r) => r.sequence));
+  if (labels.length < 2) throw new ConfigError('tag', 'train', `the training labels hold one label ('${labels[0]}'); a tagger needs at least two`);
+  const trainEx = encodeTag(train, alphabet, labels, req.train[0]);
+  const validEx = valid ? encodeTag(valid, alphabet, labels, req.valid![0]) : null;
+  const netConfig = resolveNetConfig('tag', arch, model, alphabet, labels.length);
+  const rng = new Rng(req.seed);
+  const net = new SequenceNet(netConfig, rng);
+  const targets = trainEx.flatMap((e) => Array.from(e.targets).filter((t) => t >= 0));
+  const weights = classWeights(settings.classWeights, targets, labels.length);
+  const config: BioTaskConfig = { task: 'tag', arch, alphabet: alphabet.name, classes: labels, bio: settings, weights, model: { ...netConfig } };
+  return { config: { ...config }, files: {}, parameters: net.parameterCount(), recipe: RECIPES.tag[arch].trainer,
+    trainable: tagTrainable(net, trainEx, validEx, { settings, weights, pad: alphabet.size }, rng) };
+}
