@@ -1,7 +1,7 @@
 /**
- * Workloads A-E on seqlab and on its peers, in one run, one thread each:
+ * Workloads A-F on seqlab and on its peers, in one run, one thread each:
  *
- *   npm run bench [-- --json] [-- --rounds R] [-- --repeats N] [-- --workloads A,B,C,D,E]
+ *   npm run bench [-- --json] [-- --rounds R] [-- --repeats N] [-- --workloads A,B,C,D,E,F]
  *     [-- --systems seqlab,tfjs-wasm,tfjs-cpu,pytorch] [-- --quick] [-- --cpu N | --no-pin]
  *
  *   A: char LSTM (embedding 64, hidden 256), B: the same with a GRU, C: GPT (2 layers, d_model
@@ -10,6 +10,9 @@
  *   E: the translation Transformer step (d_model 256, 3 + 3 layers, 4 heads, FFN 1024, 4,000
  *   target tokens a batch, vocabularies of 8,000, label smoothing 0.1, Adam): target tokens/s,
  *   against PyTorch only (TensorFlow.js has no such model here).
+ *   F: the DanQ-style DNA classifier (SequenceNet 'cnn-bilstm' with the classify recipe: conv
+ *   128 × 11, max-pool 4, BiLSTM 64, max ‖ mean, fc 64, 2 classes), 64 sequences of 200 bases a
+ *   batch, Adam: training bases/s, against PyTorch only.
  *
  * Every system runs in its own child process, one workload per process. The systems take turns:
  * for each workload, R rounds (default 3), each running every system once with N timed repeats
@@ -37,9 +40,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from '../src/tasks/bench/workloads.js';
 
-type Letter = 'A' | 'B' | 'C' | 'D' | 'E';
+type Letter = 'A' | 'B' | 'C' | 'D' | 'E' | 'F';
 type System = 'seqlab' | 'tfjs-wasm' | 'tfjs-cpu' | 'pytorch';
-const LETTERS: Letter[] = ['A', 'B', 'C', 'D', 'E'];
+const LETTERS: Letter[] = ['A', 'B', 'C', 'D', 'E', 'F'];
 const SYSTEMS: System[] = ['seqlab', 'tfjs-wasm', 'tfjs-cpu', 'pytorch'];
 const NAMES: Record<Letter, string> = {
   A: 'A_lstm_train: LSTM training, tokens/s',
@@ -47,9 +50,15 @@ const NAMES: Record<Letter, string> = {
   C: 'C_gpt_train: GPT training, tokens/s',
   D: 'D_lstm_generate: batch-1 LSTM generation, chars/s',
   E: 'E_transformer_mt_train: translation Transformer training, target tokens/s',
+  F: 'F_cnn_bilstm_dna_train: DNA cnn-bilstm classifier training, bases/s',
 };
-/** The systems that have each workload: TensorFlow.js has no translation model here. */
-const HAS: Record<Letter, readonly System[]> = { A: SYSTEMS, B: SYSTEMS, C: SYSTEMS, D: SYSTEMS, E: ['seqlab', 'pytorch'] };
+type Unit = 'tokens_per_s' | 'chars_per_s' | 'bases_per_s';
+/** What each workload's rate counts, whatever unit a child names. */
+const UNITS: Record<Letter, Unit> = { A: 'tokens_per_s', B: 'tokens_per_s', C: 'tokens_per_s', D: 'chars_per_s', E: 'tokens_per_s',
+  F: 'bases_per_s' };
+/** The systems that have each workload: TensorFlow.js has no translation or DNA model here. */
+const HAS: Record<Letter, readonly System[]> = { A: SYSTEMS, B: SYSTEMS, C: SYSTEMS, D: SYSTEMS, E: ['seqlab', 'pytorch'],
+  F: ['seqlab', 'pytorch'] };
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -76,6 +85,7 @@ for (const s of systems) if (!SYSTEMS.includes(s)) throw new Error(`--systems: u
  * training steps (yielding to the event loop between steps), or 3,000 warm-up characters and
  * then round(3000·size) timed ones for D, without yielding, so the wasm heap cannot recycle
  * blocks within a D call (src/tasks/bench/workloads.ts). 6,000 characters keep D in the heap.
+ * F's steps (12,800 bases) take about as long as A's, so F uses the same counts.
  */
 const WORK: Record<System, { steps: number; chars: number; warmup: number }> = quick
   ? { seqlab: { steps: 1, chars: 60, warmup: 1 }, 'tfjs-wasm': { steps: 1, chars: 60, warmup: 1 },
@@ -100,7 +110,7 @@ const childEnv: NodeJS.ProcessEnv = {
 interface ChildResult {
   system: System;
   workload: Letter;
-  unit: 'tokens_per_s' | 'chars_per_s';
+  unit: Unit;
   rate: number;
   repeats: number[];
   [key: string]: unknown;
@@ -116,6 +126,7 @@ function runChild(command: string[], label: string): { result?: ChildResult; err
   const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
   if (r.status === 0 && line) {
     const result = JSON.parse(line) as ChildResult;
+    result.unit = UNITS[result.workload]; // seqlab's child names tokens for every training workload
     result.load_average_1m = [loadBefore, loadavg()[0]]; // before and after this child: other work on the machine
     result.wall_s = seconds;
     return { result, seconds };
@@ -269,8 +280,8 @@ const ratio = (w: Letter, peer: System): number | null => {
   return each.length ? median(each) : null;
 };
 
-/** The targets this bench measures (issue 4: A-D, issue 11: E): [workloads, peer, at least]. */
-const TARGETS: [Letter[], System, number][] = [[['A', 'B', 'C'], 'tfjs-wasm', 10], [['A', 'B', 'C', 'E'], 'pytorch', 0.5],
+/** The targets this bench measures (issue 4: A-D, issue 11: E; F as E): [workloads, peer, at least]. */
+const TARGETS: [Letter[], System, number][] = [[['A', 'B', 'C'], 'tfjs-wasm', 10], [['A', 'B', 'C', 'E', 'F'], 'pytorch', 0.5],
   [['D'], 'pytorch', 2]];
 const targets = TARGETS.flatMap(([ws, peer, min]) => ws.filter((w) => workloads.includes(w)).map((w) => {
   const r = ratio(w, peer);
@@ -303,7 +314,7 @@ if (json) {
       'repeats each); ratios: median over the rounds of the ratio within a round. Each system in its own process, one thread' +
       `${pinCpu === null ? '' : `, pinned to CPU ${pinCpu} (taskset)`}.`,
     '',
-    '| target (issues 4, 11) | ratio | met |',
+    '| target (issues 4, 11; F as E) | ratio | met |',
     '| --- | ---: | --- |',
     ...targets.map((t) => `| ${t.workload}: seqlab / ${t.peer} ≥ ${t.target}× | ${fr(t.ratio)} | ` +
       `${t.met === null ? 'not measured' : t.met ? 'yes' : 'no'}` +

@@ -22,7 +22,7 @@ setFlagsFromString('--expose-gc');
 globalThis.gc ??= runInNewContext('gc') as NodeJS.GCFunction;
 
 const { backend } = await import('../../src/backend/index.js');
-const { median, runWorkload, WORKLOADS } = await import('../../src/tasks/bench/workloads.js');
+const { median, runWorkload, WORKLOADS, workloadUnit } = await import('../../src/tasks/bench/workloads.js');
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -47,7 +47,7 @@ function heapCounts(h?: { heapAllocs: number; fallbackAllocs: number; memoryByte
   return h ? { heap_allocs: h.heapAllocs, fallback_allocs: h.fallbackAllocs, memory_bytes: h.memoryBytes } : null;
 }
 process.stdout.write(`${JSON.stringify({
-  system: 'seqlab', workload: letter, name, unit: name === 'D_lstm_generate' ? 'chars_per_s' : 'tokens_per_s',
+  system: 'seqlab', workload: letter, name, unit: workloadUnit(name),
   rate: median(rates), repeats: rates, threads: b.threads ?? 1, backend: b.name, simd: b.variant ?? null,
   // runWorkload's own sizes (src/tasks/bench/workloads.ts): 3000·size characters, 3·size steps.
   steps_per_repeat: name === 'D_lstm_generate' ? Math.round(3000 * size) : Math.max(1, Math.round(3 * size)),

@@ -1,11 +1,11 @@
-"""Workloads A-E on PyTorch, one thread.
+"""Workloads A-F on PyTorch, one thread.
 
-    python3 bench/peers/torch_workloads.py --workload A|B|C|D|E [--steps N] [--warmup N]
+    python3 bench/peers/torch_workloads.py --workload A|B|C|D|E|F [--steps N] [--warmup N]
         [--repeats N] [--chars N]
 
-Prints one JSON line: the median rate (tokens/s for A-C, chars/s for D) over `repeats` timed
-runs of `steps` training steps (or `chars` generated characters), after `warmup` untimed steps
-(D: `warmup` x 500 characters),
+Prints one JSON line: the median rate (tokens/s for A-C and E, chars/s for D, bases/s for F)
+over `repeats` timed runs of `steps` training steps (or `chars` generated characters), after
+`warmup` untimed steps (D: `warmup` x 500 characters),
 and which BLAS library the process loaded. Run by bench/workloads.ts (`npm run bench`), which
 sets OPENBLAS_CORETYPE=SkylakeX on CPUs with avx512f (Debian's OpenBLAS misdetects them) and
 OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=1.
@@ -22,6 +22,11 @@ Batch 32, context 64, vocabulary 65, cross-entropy (mean), torch.optim.Adam(lr=1
      all-false key-padding masks, the output tied to the target embedding; 160 pairs of 25 tokens
      each way per batch (4,000 target tokens; the rate counts them), cross-entropy with label
      smoothing 0.1, torch.optim.Adam(lr=1e-3).
+  F: the DanQ-style DNA classifier of seqlab's SequenceNet 'cnn-bilstm' (the classify recipe):
+     one-hot ACGT [B, 4, 200] -> Conv1d(4, 128, 11, padding=5) -> ReLU -> MaxPool1d(4, 4) ->
+     Dropout(0.2) -> LSTM(128, 64, bidirectional) -> Dropout -> max over time ‖ mean over time ->
+     Dropout -> Linear(256, 64) -> ReLU -> Dropout -> Linear(64, 2); 64 random full-length sequences
+     of 200 bases per batch (the rate counts bases), cross-entropy, torch.optim.Adam(lr=1e-3).
 """
 
 import argparse
@@ -103,17 +108,42 @@ class Seq2SeqTransformer(nn.Module):
         return h @ self.tgt_tok_emb.weight.t()
 
 
+DNA_BATCH, DNA_LENGTH, DNA_CLASSES = 64, 200, 2
+
+
+class DanQ(nn.Module):
+    """SequenceNet.forward for arch 'cnn-bilstm', output 'sequence', all sequences full length."""
+
+    def __init__(self, letters=4, channels=128, kernel=11, pool=4, hidden=64, fc=64, dropout=0.2):
+        super().__init__()
+        self.conv = nn.Conv1d(letters, channels, kernel, padding=kernel // 2)
+        self.pool = nn.MaxPool1d(pool, pool)
+        self.lstm = nn.LSTM(channels, hidden, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(4 * hidden, fc)
+        self.head = nn.Linear(fc, DNA_CLASSES)
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x):  # x: one-hot [B, 4, L]
+        h = self.drop(self.pool(F.relu(self.conv(x))))  # [B, 128, L/4]
+        h, _ = self.lstm(h.transpose(1, 2))  # [B, L/4, 128]
+        h = self.drop(h)
+        pooled = self.drop(torch.cat([h.max(dim=1).values, h.mean(dim=1)], dim=1))  # [B, 256]
+        return self.head(self.drop(F.relu(self.fc(pooled))))  # [B, 2]
+
+
 def train_rates(workload, steps, warmup, repeats):
     torch.manual_seed(1)
     if workload == "E":
         model = Seq2SeqTransformer()
+    elif workload == "F":
+        model = DanQ()
     else:
         model = RecurrentLM("lstm" if workload == "A" else "gru") if workload in ("A", "B") else GPT()
     model.train()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     gen = torch.Generator().manual_seed(2)
     losses = []
-    tokens = MT_BATCH * MT_LENGTH if workload == "E" else BATCH * TIME
+    tokens = {"E": MT_BATCH * MT_LENGTH, "F": DNA_BATCH * DNA_LENGTH}.get(workload, BATCH * TIME)
 
     def lm_step():
         seqs = torch.randint(0, VOCAB, (BATCH, TIME + 1), generator=gen)
@@ -125,8 +155,14 @@ def train_rates(workload, steps, warmup, repeats):
         logits = model(src, tgt_in)
         return F.cross_entropy(logits.reshape(-1, MT_VOCAB), tgt_out.reshape(-1), label_smoothing=0.1)
 
+    def dna_step():
+        letters = torch.randint(0, 4, (DNA_BATCH, DNA_LENGTH), generator=gen)  # A C G T
+        labels = torch.randint(0, DNA_CLASSES, (DNA_BATCH,), generator=gen)
+        x = F.one_hot(letters, 4).float().transpose(1, 2)  # [B, 4, L]
+        return F.cross_entropy(model(x), labels)
+
     def step():
-        loss = mt_step() if workload == "E" else lm_step()
+        loss = {"E": mt_step, "F": dna_step}.get(workload, lm_step)()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -217,7 +253,7 @@ def blas_check():
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--workload", choices=["A", "B", "C", "D", "E"], required=True)
+    p.add_argument("--workload", choices=["A", "B", "C", "D", "E", "F"], required=True)
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--repeats", type=int, default=3)
@@ -236,7 +272,7 @@ def main():
     config = torch.__config__.show()
     out = {
         "system": "pytorch", "workload": a.workload,
-        "unit": "chars_per_s" if a.workload == "D" else "tokens_per_s",
+        "unit": {"D": "chars_per_s", "F": "bases_per_s"}.get(a.workload, "tokens_per_s"),
         "rate": statistics.median(rates), "repeats": rates, "threads": torch.get_num_threads(),
         "torch": torch.__version__,
         "blas": loaded_blas(),

@@ -23,7 +23,7 @@ import { TransformerEncoderLayer } from '../nn/transformer.js';
 import { add, mul } from '../ops/elementwise.js';
 import { maxPool1d } from '../ops/max-pool1d.js';
 import { max, sum } from '../ops/reduce.js';
-import { concat, permute, slice } from '../ops/shape-ops.js';
+import { concat, permute, reshape, slice } from '../ops/shape-ops.js';
 import { relu } from '../ops/unary.js';
 import type { Rng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -58,13 +58,21 @@ export interface SequenceNetConfig {
   nhead: number;
   numLayers: number;
   dimFeedforward: number;
+  /**
+   * How a classifier turns positions into one vector: 'pool' (max ‖ mean over real positions,
+   * any length) or 'flatten' (every position's features in order, for inputs of one fixed
+   * `length`: where a signal sits matters, as at a splice junction), or 'both', side by side.
+   */
+  head: 'pool' | 'flatten' | 'both';
+  /** The input length a 'flatten' head reads (longer inputs are cropped around their centre, shorter ones padded at both ends). */
+  length: number;
   /** Units of the hidden layer before a classifier's output (0: none). */
   fc: number;
   dropout: number;
 }
 
 export const defaultSequenceNetConfig: Readonly<Omit<SequenceNetConfig, 'arch' | 'output' | 'letters' | 'unknown' | 'classes'>> = Object.freeze({
-  input: 'onehot', embedDim: 16, channels: 128, kernel: 9, kernel2: 5, convLayers: 3, pool: 2,
+  input: 'onehot', embedDim: 16, head: 'pool', length: 0, channels: 128, kernel: 9, kernel2: 5, convLayers: 3, pool: 2,
   hiddenSize: 64, lstmLayers: 1, dModel: 64, nhead: 4, numLayers: 2, dimFeedforward: 128, fc: 64, dropout: 0.1,
 });
 
@@ -117,7 +125,8 @@ export class SequenceNet extends Module {
       width = c.dModel;
     }
     if (c.output === 'sequence') {
-      width *= 2; // max ‖ mean
+      if (c.head !== 'pool' && !(Number.isInteger(c.length) && c.length > 0)) throw new SeqlabError(`model: a ${c.head} head needs the input length, got ${c.length}`);
+      width *= (c.head === 'pool' ? 0 : this.positionsAfterConvs(c.length)) + (c.head === 'flatten' ? 0 : 2); // every position and/or max ‖ mean
       if (c.fc > 0) {
         this.fc = new Linear(width, c.fc, rng);
         width = c.fc;
@@ -137,6 +146,16 @@ export class SequenceNet extends Module {
     const c = this.config;
     if (c.output === 'position' || c.pool <= 1) return 1;
     return c.arch === 'cnn-bilstm' || l < this.convs.length - 1 ? c.pool : 1;
+  }
+
+  /** Positions left after the conv stack's pooling, from `length` input positions. */
+  positionsAfterConvs(length: number): number {
+    let n = length;
+    this.convs.forEach((_, l) => {
+      const p = this.poolAfter(l);
+      if (p > 1 && n >= p) n = Math.floor(n / p);
+    });
+    return n;
   }
 
   /** How many positions one side of a position's prediction can depend on (the window margin), or Infinity. */
@@ -162,15 +181,19 @@ export class SequenceNet extends Module {
   }
 
   /** ids → logits: [B, C] for classifiers, [B, L, C] for taggers. */
-  forward(b: SequenceBatch): Tensor {
-    if (b.ids.length !== b.batch * b.length) throw new SeqlabError(`model: ${b.ids.length} ids for a batch of ${b.batch} × ${b.length}`);
+  forward(batch: SequenceBatch): Tensor {
+    if (batch.ids.length !== batch.batch * batch.length) throw new SeqlabError(`model: ${batch.ids.length} ids for a batch of ${batch.batch} × ${batch.length}`);
+    const head = this.config.output === 'sequence' ? this.config.head : 'pool';
+    const flatten = head !== 'pool';
+    const b = flatten ? fitLength(batch, this.config.length, this.config.letters) : batch;
     let h = this.inputFeatures(b); // [B, L, F]
     let lengths = b.lengths;
     if (this.convs.length > 0) ({ h, lengths } = this.convolve(h, lengths));
     if (this.lstm) h = this.drop.forward(this.lstm.forward(h, { lengths }).output); // [B, L', 2H]
     if (this.stem) h = this.encode(h, lengths);
     if (this.config.output === 'position') return this.head.forward(h);
-    let pooled = this.drop.forward(maskedMaxMean(h, lengths)); // [B, 2W]
+    const parts = [...(flatten ? [reshape(h, [b.batch, -1])] : []), ...(head !== 'flatten' ? [maskedMaxMean(h, lengths)] : [])];
+    let pooled = this.drop.forward(parts.length === 1 ? parts[0] : concat(parts, 1)); // [B, L'·W] ‖ [B, 2W]
     if (this.fc) pooled = this.drop.forward(relu(this.fc.forward(pooled)));
     return this.head.forward(pooled);
   }
@@ -201,6 +224,22 @@ export class SequenceNet extends Module {
     for (const layer of this.layers) h = layer.forward(h, { keyPaddingMask });
     return this.norm!.forward(h);
   }
+}
+
+/**
+ * A batch brought to exactly `length` positions: each sequence cropped around its centre or
+ * padded at both ends (with `pad`, which reads as all zeros), all then counted as full length.
+ */
+export function fitLength(b: SequenceBatch, length: number, pad: number): SequenceBatch {
+  if (b.length === length && b.lengths.every((n) => n === length)) return b;
+  const ids = new Uint8Array(b.batch * length).fill(pad);
+  for (let i = 0; i < b.batch; i++) {
+    const n = b.lengths[i];
+    const row = b.ids.subarray(i * b.length, i * b.length + n);
+    if (n >= length) ids.set(row.subarray((n - length) >> 1, ((n - length) >> 1) + length), i * length);
+    else ids.set(row, i * length + ((length - n) >> 1));
+  }
+  return { ids, batch: b.batch, length, lengths: new Array<number>(b.batch).fill(length) };
 }
 
 /**

@@ -3,7 +3,7 @@ import { SeqlabError } from '../errors.js';
 import { record } from '../tensor/autograd.js';
 import { normAxis, numel, type Shape, shapeStr } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { broadcastTo, eq } from './elementwise.js';
+import { broadcastTo } from './elementwise.js';
 import { reshape } from './shape-ops.js';
 
 function axesOf(x: Tensor, axes: number | readonly number[] | undefined): number[] {
@@ -73,15 +73,40 @@ export function max(x: Tensor, axes?: number | readonly number[], keepdim = fals
   const shape = reducedShape(x.shape, ax, keepdim);
   const kept = reducedShape(x.shape, ax, true);
   const data = reduceData('max', x, ax);
-  return record(data, shape, 'max', [x], (g) => {
-    const y = new Tensor(data, kept);
-    const hit = eq(x, y); // 1 where x holds the maximum
-    const ties = reduceData('sum', hit, ax);
-    const gb = broadcastTo(reshape(g, kept), x.shape).data;
-    const tb = broadcastTo(new Tensor(ties, kept), x.shape).data;
-    const out = hit.data.map((h, i) => (h ? gb[i] / tb[i] : 0));
-    return [new Tensor(out, x.shape)];
-  });
+  return record(data, shape, 'max', [x], (g) => [new Tensor(maxGrad(x, data, g.data, kept), x.shape)]);
+}
+
+/**
+ * max's backward in one pass: each element's output index from its coordinates (the reduced
+ * axes have size 1 in `kept`), ties counted per output, then g/ties where x holds the maximum.
+ */
+function maxGrad(x: Tensor, y: Float32Array, g: Float32Array, kept: readonly number[]): Float32Array {
+  const rank = x.rank;
+  const outStride = new Array<number>(rank).fill(0);
+  for (let d = rank - 1, s = 1; d >= 0; d--) {
+    outStride[d] = kept[d] === 1 ? 0 : s;
+    s *= kept[d];
+  }
+  const index = new Int32Array(x.size);
+  const coord = new Array<number>(rank).fill(0);
+  for (let i = 0, o = 0; i < x.size; i++) {
+    index[i] = o;
+    for (let d = rank - 1; d >= 0; d--) { // advance the coordinate counter, keeping o in step
+      coord[d]++;
+      o += outStride[d];
+      if (coord[d] < x.shape[d]) break;
+      o -= outStride[d] * coord[d];
+      coord[d] = 0;
+    }
+  }
+  const ties = new Float32Array(y.length);
+  for (let i = 0; i < x.size; i++) if (x.data[i] === y[index[i]]) ties[index[i]]++;
+  const dx = backend().alloc(x.size);
+  for (let i = 0; i < x.size; i++) {
+    const o = index[i];
+    dx[i] = x.data[i] === y[o] ? g[o] / ties[o] : 0;
+  }
+  return dx;
 }
 
 /**

@@ -162,6 +162,14 @@ describe('seqlab bench', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).results[0].threads).toBe(2);
   });
+  it('measures the DNA classifier workload in bases per second', () => {
+    const r = seqlab('bench', '--workloads', 'F_cnn_bilstm_dna_train', '--repeats', '1', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const [result] = JSON.parse(r.stdout).results;
+    expect(result).toMatchObject({ workload: 'F_cnn_bilstm_dna_train', system: 'seqlab', threads: 1 });
+    expect(result.bases_per_s).toBeGreaterThan(0);
+    expect(result).not.toHaveProperty('tokens_per_s');
+  });
   it('rejects an unknown workload', () => {
     expectUsageError(seqlab('bench', '--workloads', 'Z'), /unknown workload 'Z'/);
   });

@@ -77,6 +77,17 @@ describe('reductions', () => {
   it('max picks the largest and routes the gradient there', () => {
     checkOp((a) => ops.max(a, 1), [t([1, 5, 3, 9, 2, 4], [2, 3])], [5, 9]);
   });
+  it('max over the middle axis, over two axes, and with keepdim', () => {
+    checkOp((a) => ops.max(a, 1), [rand([2, 3, 4], 5)]);
+    checkOp((a) => ops.max(a, [0, 2]), [rand([2, 3, 4], 6)]);
+    checkOp((a) => ops.max(a, -1, true), [rand([3, 4], 7)]);
+  });
+  it('max shares the gradient equally between tied maxima', () => {
+    const x = t([2, 7, 7, 1, 3, 3], [2, 3]);
+    x.requiresGrad = true;
+    backward(ops.sum(ops.max(x, 1)));
+    expect(Array.from(x.grad!.data)).toEqual([0, 0.5, 0.5, 0, 0.5, 0.5]);
+  });
 });
 
 describe('matmul', () => {

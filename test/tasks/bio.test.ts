@@ -8,6 +8,7 @@ import { MemorySource, MemoryStore } from '../../src/store/store.js';
 import { reverseComplement } from '../../src/tasks/bio/batches.js';
 import { classifyProbs, tagProbs, windowsOf } from '../../src/tasks/bio/predict.js';
 import { resolveNetConfig } from '../../src/tasks/bio/setup.js';
+import { decideStrands, STRAND_ASYMMETRY_LIMIT, strandAsymmetry } from '../../src/tasks/bio/strand.js';
 import { formatBed6 } from '../../src/data/bed.js';
 import { getTask, loadCheckpoint } from '../../src/tasks/registry.js';
 import { runTraining } from '../../src/tasks/run-training.js';
@@ -50,7 +51,7 @@ describe('classify: a planted motif', async () => {
   const store = new MemoryStore('planted');
   await runTraining(getTask('classify'), {
     train: ['train.csv'], valid: null, arch: 'cnn', seed: 3,
-    settings: { reverseComplement: false, channels: 16, convLayers: 1, kernel: 9, fc: 0, batch: 32 },
+    settings: { reverseComplement: 'off', head: 'pool', channels: 16, convLayers: 1, kernel: 9, fc: 0, batch: 32 },
   }, source, store, { trainer: { steps: 300, evalEvery: 100, lr: 5e-3 } });
   const model = loadCheckpoint(store);
 
@@ -178,5 +179,31 @@ describe('tag', () => {
       expect([r.start, r.end, r.name]).toEqual([a.regions[i].start, a.regions[i].end, a.regions[i].name]);
       expect(r.end).toBeGreaterThan(r.start);
     });
+  });
+});
+
+describe('strands', () => {
+  /** 400 sequences of 30 bases, half with `motif` at position 10, reverse-complemented at random when `eitherStrand`. */
+  function examples(eitherStrand: boolean): { ids: Uint8Array; label: number }[] {
+    const rng = new Rng(11);
+    return Array.from({ length: 400 }, (_, i) => {
+      let s = randomDna(rng, 30);
+      if (i % 2 === 0) s = s.slice(0, 10) + 'GTAAGT' + s.slice(16);
+      let ids = DNA.encode(s, () => 'test');
+      if (eitherStrand && rng.uniform() < 0.5) ids = reverseComplement(ids, DNA.complement!);
+      return { ids, label: i % 2 };
+    });
+  }
+
+  it('a motif read in either orientation is strand-symmetric: both strands are used', () => {
+    expect(strandAsymmetry(examples(true), DNA.complement!)).toBeLessThan(STRAND_ASYMMETRY_LIMIT);
+    expect(decideStrands('auto', examples(true), DNA.complement)).toBe('on');
+  });
+
+  it('a motif at a fixed place on one strand (a splice donor) is strand-specific: one strand only', () => {
+    expect(strandAsymmetry(examples(false), DNA.complement!)).toBeGreaterThan(5 * STRAND_ASYMMETRY_LIMIT);
+    expect(decideStrands('auto', examples(false), DNA.complement)).toBe('off');
+    expect(decideStrands('on', examples(false), DNA.complement)).toBe('on');
+    expect(decideStrands('auto', examples(true), null)).toBe('off');
   });
 });

@@ -1,8 +1,10 @@
 import { backend, type WasmBackend } from '../../backend/index.js';
+import { DNA } from '../../data/alphabet.js';
 import { randomWindows } from '../../data/batching.js';
 import { buildCausalLm, type CausalLm } from '../../models/causal-lm.js';
 import { type LmConfig, resolveLmConfig } from '../../models/lm-config.js';
 import type { RecurrentLm } from '../../models/recurrent-lm.js';
+import { SequenceNet } from '../../models/sequence-net.js';
 import { defaultTransformerSeq2SeqConfig, TransformerSeq2Seq } from '../../models/transformer-seq2seq.js';
 import { recurrentStep } from '../../models/recurrent-step.js';
 import { crossEntropy } from '../../nn/functional.js';
@@ -10,11 +12,15 @@ import { reshape } from '../../ops/shape-ops.js';
 import { backward, noGrad } from '../../tensor/autograd.js';
 import { Rng } from '../../tensor/random.js';
 import { Adam } from '../../train/optim.js';
+import { padSequences } from '../bio/batches.js';
+import { resolveNetConfig } from '../bio/setup.js';
 
 /** The benchmark workloads, fixed so runs compare across systems and over time. */
-export type WorkloadName = 'A_lstm_train' | 'B_gru_train' | 'C_gpt_train' | 'D_lstm_generate' | 'E_transformer_mt_train';
-export const WORKLOADS: readonly WorkloadName[] = ['A_lstm_train', 'B_gru_train', 'C_gpt_train', 'D_lstm_generate', 'E_transformer_mt_train'];
-type LmWorkload = Exclude<WorkloadName, 'E_transformer_mt_train'>;
+export type WorkloadName = 'A_lstm_train' | 'B_gru_train' | 'C_gpt_train' | 'D_lstm_generate' | 'E_transformer_mt_train'
+  | 'F_cnn_bilstm_dna_train';
+export const WORKLOADS: readonly WorkloadName[] = ['A_lstm_train', 'B_gru_train', 'C_gpt_train', 'D_lstm_generate', 'E_transformer_mt_train',
+  'F_cnn_bilstm_dna_train'];
+type LmWorkload = Exclude<WorkloadName, 'E_transformer_mt_train' | 'F_cnn_bilstm_dna_train'>;
 
 /**
  * A: char LSTM, vocabulary 65, embedding 64, hidden 256, sequence 64, batch 32, Adam.
@@ -37,17 +43,32 @@ export const VOCAB = 65;
  * tokens), label smoothing 0.1, Adam. Its rate counts target tokens.
  */
 export const MT_WORKLOAD = { vocab: 8000, batch: 160, length: 25, labelSmoothing: 0.1 } as const;
+/**
+ * F: the DanQ-style DNA classifier of the classify recipe for 'cnn-bilstm' (SequenceNet from
+ * resolveNetConfig with no settings: one-hot over ACGT, conv 128 × 11 'same', ReLU, max-pool 4,
+ * dropout 0.2, BiLSTM 64 per direction, max ‖ mean over time, fc 64, ReLU, dropout, 2 classes),
+ * batches of 64 sequences of 200 bases, cross-entropy, Adam. Its rate counts bases (positions).
+ */
+export const DNA_WORKLOAD = { batch: 64, length: 200, classes: 2 } as const;
 /** Untimed training before the timed steps: at least this many steps and milliseconds; at most MAX_WARMUP_STEPS. */
 export const WARMUP_STEPS = 2;
 export const WARMUP_MS = 1500;
 export const MAX_WARMUP_STEPS = 20;
 export const BATCH = 32;
 
+export type WorkloadUnit = 'tokens_per_s' | 'chars_per_s' | 'bases_per_s';
+
+/** What each workload's rate counts. */
+export function workloadUnit(name: WorkloadName): WorkloadUnit {
+  if (name === 'D_lstm_generate') return 'chars_per_s';
+  return name === 'F_cnn_bilstm_dna_train' ? 'bases_per_s' : 'tokens_per_s';
+}
+
 export interface WorkloadResult {
   workload: WorkloadName;
-  /** tokens per second (training) or characters per second (generation), median of repeats. */
+  /** tokens per second (training), characters per second (generation) or bases per second (F), median of repeats. */
   rate: number;
-  unit: 'tokens_per_s' | 'chars_per_s';
+  unit: WorkloadUnit;
   repeats: number[];
 }
 
@@ -104,9 +125,26 @@ function mtStep(): { step: () => void; tokens: number } {
   return { step, tokens: batch * length };
 }
 
-/** Training throughput in tokens per second over `steps` timed steps, after a warm-up. */
+/** One step of workload F on random full-length DNA sequences (no N, no padding); bases per step. */
+function dnaStep(): { step: () => void; tokens: number } {
+  const { batch, length, classes } = DNA_WORKLOAD;
+  const net = new SequenceNet(resolveNetConfig('classify', 'cnn-bilstm', {}, DNA, classes), new Rng(1));
+  const opt = new Adam(net, { lr: 1e-3 });
+  const rng = new Rng(2);
+  const step = (): void => {
+    const seqs = Array.from({ length: batch }, () => Uint8Array.from({ length }, () => rng.int(4))); // A C G T
+    const labels = Array.from({ length: batch }, () => rng.int(classes));
+    const logits = net.forward(padSequences(seqs, DNA.size)); // [B, C]
+    backward(crossEntropy(logits, labels));
+    opt.step();
+    opt.zeroGrad();
+  };
+  return { step, tokens: batch * length };
+}
+
+/** Training throughput in tokens (F: bases) per second over `steps` timed steps, after a warm-up. */
 async function trainRate(name: Exclude<WorkloadName, 'D_lstm_generate'>, steps: number): Promise<number> {
-  const { step, tokens } = name === 'E_transformer_mt_train' ? mtStep() : lmStep(name);
+  const { step, tokens } = name === 'E_transformer_mt_train' ? mtStep() : name === 'F_cnn_bilstm_dna_train' ? dnaStep() : lmStep(name);
   // Warm-up, untimed, until the steps run as they will for the rest of a training run: the JIT
   // has compiled the hot JavaScript (in the background, on the same core when pinned) and the
   // heap has grown to its steady size (backend/settle.ts). At least WARMUP_STEPS and WARMUP_MS,
@@ -157,5 +195,5 @@ export async function runWorkload(name: WorkloadName, repeats = 3, size = 1): Pr
     rates.push(name === 'D_lstm_generate' ? generateRate(Math.round(3000 * size)) : await trainRate(name, Math.max(1, Math.round(3 * size))));
     await yieldToEventLoop();
   }
-  return { workload: name, rate: median(rates), unit: name === 'D_lstm_generate' ? 'chars_per_s' : 'tokens_per_s', repeats: rates };
+  return { workload: name, rate: median(rates), unit: workloadUnit(name), repeats: rates };
 }

@@ -18,8 +18,12 @@ export interface BioSettings {
    * the largest class is more than 3× the smallest, else none.
    */
   classWeights: 'auto' | 'balanced' | 'none';
-  /** DNA classifiers: train on random reverse complements, predict the mean of both strands. */
-  reverseComplement: boolean;
+  /**
+   * DNA classifiers: 'on' trains on random reverse complements and predicts the mean of both
+   * strands; 'auto' does so unless the data are strand-specific (strand.ts). config.json keeps
+   * the decision ('on' or 'off').
+   */
+  reverseComplement: 'auto' | 'on' | 'off';
   /** Sequences per training batch (classify). */
   batch: number;
   /** Taggers: positions per training crop and per prediction window. */
@@ -33,13 +37,14 @@ export interface BioSettings {
 }
 
 export const defaultBioSettings: Readonly<BioSettings> = Object.freeze({
-  alphabet: 'auto', classWeights: 'auto', reverseComplement: true, batch: 64, window: 512, margin: 64,
-  batchTokens: 8192, background: '',
+  alphabet: 'auto', classWeights: 'auto', reverseComplement: 'auto', batch: 64, window: 512, margin: 64,
+  batchTokens: 2048, background: '',
 });
 
 export const BIO_CHOICES = {
   alphabet: ['auto', 'dna', 'protein'],
   classWeights: ['auto', 'balanced', 'none'],
+  reverseComplement: ['auto', 'on', 'off'],
 } as const;
 
 /** config.json of a biology model. */

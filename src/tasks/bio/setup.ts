@@ -11,6 +11,7 @@ import type { TaskRun, TrainRequest } from '../task.js';
 import { BIO_ARCHS, BIO_CHOICES, type BioArch, type BioSettings, type BioTaskConfig, type BioTaskName, defaultBioSettings } from './config.js';
 import { type ClassRecord, encodeClassify, encodeTag, readClassify, readTag, type TagRecord } from './data.js';
 import { DEFAULT_ARCH, RECIPES } from './recipes.js';
+import { decideStrands } from './strand.js';
 import { classifyTrainable, classWeights, tagTrainable } from './trainable.js';
 
 function checkArch(task: BioTaskName, arch: string): BioArch {
@@ -24,11 +25,12 @@ const MODEL_KEYS = defaultSequenceNetConfig;
 /** The network settings: defaults, the recipe, the user's; then the data's. */
 export function resolveNetConfig(task: BioTaskName, arch: BioArch, given: Record<string, unknown>, alphabet: Alphabet,
   classes: number): SequenceNetConfig {
-  const model = resolveConfig('model', MODEL_KEYS, [RECIPES[task][arch].model, given], { input: ['onehot', 'embed'] });
+  const model = resolveConfig('model', MODEL_KEYS, [RECIPES[task][arch].model, given], { input: ['onehot', 'embed'], head: ['pool', 'flatten', 'both'] });
   for (const key of ['embedDim', 'channels', 'kernel', 'kernel2', 'convLayers', 'pool', 'hiddenSize', 'lstmLayers', 'dModel', 'nhead', 'numLayers', 'dimFeedforward'] as const) {
     checkWhole('model', model, key);
   }
   checkWhole('model', model, 'fc', 0);
+  checkWhole('model', model, 'length', 0);
   if (!(model.dropout >= 0 && model.dropout < 1)) throw new ConfigError('model', 'dropout', `must be in [0, 1), got ${model.dropout}`);
   for (const key of ['kernel', 'kernel2'] as const) {
     if (model[key] % 2 === 0) throw new ConfigError('model', key, `must be odd (the output keeps each position centred), got ${model[key]}`);
@@ -46,6 +48,21 @@ function settle(req: TrainRequest, task: BioTaskName): { arch: BioArch; settings
   checkWhole('bio', settings, 'margin', 0);
   if (2 * settings.margin >= settings.window) throw new ConfigError('bio', 'margin', `must be less than half the window (${settings.window}), got ${settings.margin}`);
   return { arch, settings, model: s.model };
+}
+
+/** Longest fixed input length a classifier flattens (beyond it, pooling keeps the head small). */
+const FLATTEN_MAX = 1000;
+
+/**
+ * The head the data call for: when every training sequence has the same length (a window
+ * around a site, as splice and GUE data are), 'flatten', so the model knows where in the
+ * window a signal sits; otherwise 'pool'. Settings the user gave win.
+ */
+function fixedLengthHead(examples: readonly { ids: Uint8Array }[], given: Record<string, unknown>): Record<string, unknown> {
+  const length = examples[0].ids.length;
+  const fixed = examples.every((e) => e.ids.length === length) && length <= FLATTEN_MAX;
+  const head = given.head ?? (fixed ? 'flatten' : 'pool');
+  return { head, length: head !== 'pool' ? (given.length ?? Math.max(...examples.map((e) => e.ids.length))) : 0 };
 }
 
 /** Every tenth item held out: a deterministic 10% for validation. */
@@ -77,11 +94,13 @@ export function setupClassify(req: TrainRequest, data: DataSource): TaskRun {
   const trainEx = encodeClassify(train, alphabet, classes, req.train[0]);
   const validEx = encodeClassify(valid, alphabet, classes, req.valid?.[0] ?? req.train[0]);
   const weights = classWeights(settings.classWeights, trainEx.map((e) => e.label), classes.length);
-  const netConfig = resolveNetConfig('classify', arch, model, alphabet, classes.length);
+  const netConfig = resolveNetConfig('classify', arch, { ...fixedLengthHead(trainEx, model), ...model }, alphabet, classes.length);
   const rng = new Rng(req.seed);
   const net = new SequenceNet(netConfig, rng);
-  const complement = settings.reverseComplement && alphabet.complement ? alphabet.complement : null;
-  const config: BioTaskConfig = { task: 'classify', arch, alphabet: alphabet.name, classes, bio: settings, weights, model: { ...netConfig } };
+  const strands = decideStrands(settings.reverseComplement, trainEx, alphabet.complement);
+  const complement = strands === 'on' ? alphabet.complement : null;
+  const bio = { ...settings, reverseComplement: strands };
+  const config: BioTaskConfig = { task: 'classify', arch, alphabet: alphabet.name, classes, bio, weights, model: { ...netConfig } };
   return { config: { ...config }, files: {}, parameters: net.parameterCount(), recipe: RECIPES.classify[arch].trainer,
     trainable: classifyTrainable(net, trainEx, validEx, { batch: settings.batch, complement, weights, pad: alphabet.size }, rng) };
 }

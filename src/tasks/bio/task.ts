@@ -67,7 +67,7 @@ function load(stored: StoredConfig, store: CheckpointStore): LoadedModel {
   loadModelBytes(net, store.read('model.safetensors'));
   net.eval();
   const ctx: PredictContext = { net, pad: alphabet.size,
-    complement: config.task === 'classify' && config.bio.reverseComplement && alphabet.complement ? alphabet.complement : null };
+    complement: config.task === 'classify' && config.bio.reverseComplement === 'on' && alphabet.complement ? alphabet.complement : null };
   const annotate = (source: DataSource, path: string, saliency: boolean): Annotation => {
     const input = readInput(config.task, source, path, alphabet);
     return config.task === 'classify'
