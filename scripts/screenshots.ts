@@ -51,6 +51,13 @@ try {
     await p.waitForSelector('#inside svg', { timeout: 60_000 });
     await p.$eval('#hypotheses', (el) => el.scrollIntoView());
   }, 1300);
+  await view('sequence.html', 'sequence', async (p) => {
+    await p.waitForFunction(() => document.body.dataset.annotated === 'yes', null, { timeout: 60_000 });
+    await p.selectOption('#example', 'alpha-beta');
+    await p.waitForFunction(() => document.querySelector('#track svg')?.getAttribute('aria-label')?.startsWith('6jhz-A')
+      && document.querySelector('#track svg .track[data-name="saliency"]') !== null, null, { timeout: 300_000 });
+    await p.$eval('#predictions', (el) => el.scrollIntoView());
+  }, 1300);
   await view('train.html', 'train', async (p) => {
     await p.selectOption('#arch', 'gru');
     await p.fill('#steps', '300');

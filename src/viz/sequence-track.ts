@@ -46,6 +46,11 @@ export interface SequenceTrackOptions {
   trackHeight?: number;
   /** Letters are drawn when the window holds at most this many positions; default 150. */
   maxLetters?: number;
+  /**
+   * Region labels in colour (and legend) order, so a label keeps its colour across records and
+   * windows; labels not listed follow, in order of first appearance (the default for all).
+   */
+  labels?: readonly string[];
 }
 
 const DEFAULT_COLORS = ['#4e79a7', '#e15759', '#59a14f', '#b07aa1', '#f28e2b'];
@@ -120,7 +125,7 @@ export function sequenceTrack(data: SequenceTrackData, options: SequenceTrackOpt
   });
   const regions = (data.regions ?? []).filter((r) => r.end > start && r.start < end);
   const lane = lanes(regions);
-  const color = categoryColors(regions.map((r) => r.label));
+  const color = categoryColors([...(options.labels ?? []), ...regions.map((r) => r.label)]);
   const laneH = 16;
   const laneCount = regions.length ? Math.max(...lane) + 1 : 0;
   if (laneCount) body.push(text(8, y + 12, 'regions', { size: 11 }));
@@ -149,7 +154,8 @@ export function sequenceTrack(data: SequenceTrackData, options: SequenceTrackOpt
   }
   axis.push(text((left + width - right) / 2, y + 32, 'position (0-based)', { anchor: 'middle', size: 10 }), '</g>');
   body.push(axis.join(''));
-  const labels = [...new Set(regions.map((r) => r.label))];
+  const present = new Set(regions.map((r) => r.label));
+  const labels = [...new Set([...(options.labels ?? []).filter((l) => present.has(l)), ...present])];
   const legend = swatchLegend(labels.map((l) => ({ label: l, color: color(l) })), width - right + 14, 34);
   if (labels.length) body.push(legend.svg);
   return svgDoc(width, Math.max(y + 40, 40 + legend.height), title, body);

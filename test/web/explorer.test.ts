@@ -1,9 +1,9 @@
 /**
  * The explorer in a real browser: Vite's dev server (what `npm start` runs) serves web/, and
  * Debian's Chromium, driven by playwright-core, visits every page linked from the home page,
- * types into the keyboard, translates, trains a model for 20 steps, saves its checkpoint and
- * loads it in the CLI. Screenshots go to test-artifacts/explorer/. Skipped (and says so) where
- * /usr/bin/chromium is missing; .ci/run installs it.
+ * types into the keyboard, translates, annotates a FASTA, trains a model for 20 steps, saves its
+ * checkpoint and loads it in the CLI. Screenshots go to test-artifacts/explorer/. Skipped (and
+ * says so) where /usr/bin/chromium is missing; .ci/run installs it.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -77,6 +77,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the explorer in Chromium', () => {
 
   it('the keyboard: a link named Keyboard, a combobox, and three suggestions after typing', async () => {
     const { page, problems } = await open('index.html');
+    await page.waitForSelector('#families svg', { timeout: 60_000 }); // leaving sooner aborts the home page's model fetches: failed requests
     await page.getByRole('link', { name: 'Keyboard', exact: true }).first().click();
     await page.waitForFunction(() => document.body.dataset.engine === 'ready' && document.body.dataset.model === 'ready', null, { timeout: 60_000 });
     const box = page.getByRole('combobox');
@@ -110,6 +111,51 @@ describe.skipIf(!existsSync(CHROMIUM))('the explorer in Chromium', () => {
     expect(label ?? '').not.toBe('');
     await page.waitForSelector('#inside svg', { timeout: 60_000 });
     await page.screenshot({ path: `${SHOTS}/translate.png`, fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it('a FASTA shows a track: predictions, the saliency track and the first layer\'s logos from the bundled models', async () => {
+    const { page, problems } = await open('sequence.html');
+    // The example it opens with, or an alert (the bundled models missing, say), which fails the test with its words.
+    await page.waitForFunction(() => document.body.dataset.annotated === 'yes' || !document.querySelector<HTMLElement>('#error')!.hidden, null, { timeout: 60_000 });
+    expect(await page.textContent('#error')).toBe('');
+    await page.selectOption('#model', 'splice-cnn');
+    await page.fill('#fasta', [ // two windows of the UCI splice data (CC BY 4.0), not among the page's examples
+      '>HUMA1GLY2-DONOR-1693 EI', 'GTGCCCATCACCAACGCCACCCTGGACCGGGTGAGTGCCTGGGCTAGCCCTGTCCTGAGC',
+      '>HUMA1GLY2-ACCEPTOR-3502 IE', 'CCCCAGTCAGTCTCCTTGCTCCCCCTGCAGCTGACAAGCCAGAGACGACCAAGGAGCAAC', ''].join('\n'));
+    await page.getByRole('button', { name: 'Annotate' }).click();
+    await page.waitForFunction(() => {
+      const svg = document.querySelector('#track svg');
+      return svg?.getAttribute('aria-label')?.startsWith('HUMA1GLY2-DONOR-1693') && svg.querySelector('.track[data-name="saliency"]') !== null;
+    }, null, { timeout: 60_000 });
+    const rows = await page.$$eval('#probs tbody tr', (trs) => trs.map((tr) => tr.querySelector('th')!.textContent));
+    expect(rows).toEqual(['HUMA1GLY2-DONOR-1693', 'HUMA1GLY2-ACCEPTOR-3502']);
+    const track = page.locator('#track svg');
+    expect(await track.getAttribute('role')).toBe('img');
+    expect(await track.locator('.letters text').count()).toBe(60);
+    expect(await track.locator('.track[data-name="saliency"] rect.bar').count()).toBeGreaterThan(0);
+    await page.waitForSelector('#logos svg', { timeout: 60_000 });
+    const logos = await page.$$eval('#logos svg', (svgs) => svgs.map((s) => [s.getAttribute('role'), s.querySelector('title')?.textContent ?? '']));
+    expect(logos.length).toBeGreaterThan(0);
+    for (const [role, title] of logos) {
+      expect(role).toBe('img');
+      expect(title).toMatch(/^filter\d+: \d+ windows?/);
+    }
+    // Another record of the same run: its own track, and its saliency on the way.
+    await page.selectOption('#record', 'HUMA1GLY2-ACCEPTOR-3502');
+    await page.waitForFunction(() => document.querySelector('#track svg')?.getAttribute('aria-label')?.startsWith('HUMA1GLY2-ACCEPTOR-3502')
+      && document.querySelector('#track svg .track[data-name="saliency"]') !== null, null, { timeout: 60_000 });
+    await page.screenshot({ path: `${SHOTS}/sequence.png`, fullPage: true });
+    // The protein example: the bundled tagger's regions along the chain (its saliency takes longer; not waited for).
+    await page.selectOption('#example', 'alpha-beta');
+    await page.waitForFunction(() => document.querySelector('#track svg')?.getAttribute('aria-label')?.startsWith('6jhz-A'), null, { timeout: 60_000 });
+    const regions = await page.$$eval('#track svg .region title', (ts) => ts.map((t) => t.textContent!));
+    expect(regions.length).toBeGreaterThan(0);
+    for (const r of regions) expect(r).toMatch(/^[CEH] \[\d+, \d+\)/);
+    expect(await page.$$eval('#shares tbody tr', (trs) => trs.length)).toBe(1);
+    await page.waitForFunction(() => document.querySelector('#logos svg title')?.textContent?.startsWith('filter'), null, { timeout: 60_000 });
+    expect(await page.$$eval('[role="alert"]', (els) => els.map((e) => e.textContent?.trim()).filter(Boolean))).toEqual([]);
     expect(problems).toEqual([]);
     await page.close();
   }, 120_000);

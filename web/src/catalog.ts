@@ -27,6 +27,25 @@ export const TRANSLATION_MODELS: readonly BundledModel[] = [
   { id: 'multi30k-de-en-rnn-attention', task: 'translate', label: 'bidirectional GRU encoder-decoder with attention', arch: 'rnn-attention' },
 ];
 
+/** A bundled DNA or protein model, trained by `seqlab train classify|tag`. */
+export interface BioModel {
+  /** The folder under models/. */
+  id: string;
+  task: 'classify' | 'tag';
+  /** What it predicts, as people name it. */
+  label: string;
+  alphabet: 'dna' | 'protein';
+}
+
+/**
+ * The sequence view's models: splice junctions in 60-nt DNA windows (UCI splice data; classes
+ * EI, IE, N), and 3-state secondary structure along protein chains (NetSurfP-2.0; labels C, E, H).
+ */
+export const BIO_MODELS: readonly BioModel[] = [
+  { id: 'splice-cnn', task: 'classify', label: 'Splice junctions in DNA (EI, IE, N)', alphabet: 'dna' },
+  { id: 'protein-ss', task: 'tag', label: 'Protein secondary structure (C, E, H)', alphabet: 'protein' },
+];
+
 export interface BundledText {
   id: string;
   label: string;
@@ -41,6 +60,11 @@ export const DATASETS: readonly BundledText[] = [
 /** The files of a checkpoint folder the explorer reads or writes (vocab.json where the model has one). */
 export const CHECKPOINT_FILES = ['config.json', 'vocab.json', 'model.safetensors'] as const;
 
-export function findModel(id: string): BundledModel | undefined {
-  return [...LANGUAGE_MODELS, ...TRANSLATION_MODELS].find((m) => m.id === id);
+/** What a bundled model's folder holds for the explorer: biology models have no vocab.json (config.json names their alphabet). */
+export function bundledFiles(id: string): readonly string[] {
+  return BIO_MODELS.some((m) => m.id === id) ? ['config.json', 'model.safetensors'] : CHECKPOINT_FILES;
+}
+
+export function findModel(id: string): BundledModel | BioModel | undefined {
+  return [...LANGUAGE_MODELS, ...TRANSLATION_MODELS, ...BIO_MODELS].find((m) => m.id === id);
 }

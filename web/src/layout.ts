@@ -10,6 +10,7 @@ export const PAGES: readonly { href: string; label: string }[] = [
   { href: 'keyboard.html', label: 'Keyboard' },
   { href: 'my-keyboard.html', label: 'Your keyboard' },
   { href: 'translate.html', label: 'Translation' },
+  { href: 'sequence.html', label: 'Sequences' },
   { href: 'train.html', label: 'Train' },
 ];
 

@@ -3,6 +3,8 @@
  * Worker answers with one `Reply` for that id, after any number of `Progress` messages.
  */
 import type { Explanation } from '../../src/inspect/explanation.js';
+import type { Motif } from '../../src/inspect/motifs.js';
+import type { Annotation } from '../../src/tasks/bio/annotate.js';
 import type { Suggestion, TranslationResult } from '../../src/tasks/task.js';
 
 /** A model the Worker can use: a bundled folder, or one made or loaded in this page. */
@@ -41,6 +43,10 @@ export type Request =
   | { op: 'explain'; key: ModelKey; text: string }
   | { op: 'translate'; key: ModelKey; text: string; beam: number; nbest: number }
   | { op: 'generate'; key: ModelKey; prompt: string; length: number; seed: number }
+  /** A biology model's predictions on FASTA text, with in-silico mutagenesis saliency when asked. */
+  | { op: 'annotate'; key: ModelKey; fasta: string; saliency: boolean }
+  /** Motifs (PWMs) of the first convolution's filters, or of saliency, read over FASTA text. */
+  | { op: 'motifs'; key: ModelKey; fasta: string; from: 'filters' | 'saliency'; width: number }
   | { op: 'train'; spec: TrainSpec }
   | { op: 'files'; key: ModelKey }
   | { op: 'finetune'; key: ModelKey; text: string; steps: number }
@@ -64,6 +70,8 @@ export interface Results {
   explain: Explanation;
   translate: TranslationResult & { ms: number };
   generate: { text: string };
+  annotate: Annotation & { ms: number };
+  motifs: Motif[];
   train: { key: ModelKey; steps: number; seconds: number; bestLoss: number };
   files: CheckpointFile[];
   finetune: { key: ModelKey; before: KeyboardScore; after: KeyboardScore; steps: number; seconds: number; trainChars: number; heldOutChars: number };

@@ -2,7 +2,8 @@
  * The explorer's engine: a dedicated Worker running seqlab's src/ on the WebAssembly backend, so
  * the page never freezes. Two threads when the page is cross-origin isolated (shared memory),
  * one otherwise. Models live here by key; pages ask for suggestions, translations, explanations,
- * training runs and checkpoint files (protocol.ts).
+ * annotations of DNA and protein (with saliency and motifs), training runs and checkpoint files
+ * (protocol.ts).
  */
 import { setThreads } from '../../src/backend/index.js';
 import { SeqlabError } from '../../src/errors.js';
@@ -12,7 +13,7 @@ import { fineTuneLm } from '../../src/tasks/lm/finetune.js';
 import { getTask, loadCheckpoint } from '../../src/tasks/registry.js';
 import { runTraining } from '../../src/tasks/run-training.js';
 import type { LoadedModel } from '../../src/tasks/task.js';
-import { CHECKPOINT_FILES, DATASETS, findModel } from './catalog.js';
+import { bundledFiles, CHECKPOINT_FILES, DATASETS, findModel } from './catalog.js';
 import type { CheckpointFile, KeyboardScore, ModelInfo, Progress, Reply, Request, Results, TrainSpec } from './protocol.js';
 import { splitHeldOut } from './text.js';
 import { lmTrainThroughput } from './workloads.js';
@@ -28,6 +29,8 @@ const models = new Map<string, Held>();
 let root = scope.location.href;
 let uploads = 0;
 let trained = 0;
+/** What a page's FASTA text is called in the biology tasks' messages (`FASTA:3: record 'x' ...`). */
+const FASTA = 'FASTA';
 
 async function fetchBytes(path: string): Promise<Uint8Array | null> {
   const res = await fetch(new URL(path, root));
@@ -65,7 +68,7 @@ async function load(key: string): Promise<Held> {
   const bundled = findModel(key);
   if (!bundled) throw new SeqlabError(`model '${key}' is not loaded`);
   const store = new MemoryStore(`models/${key}`);
-  for (const file of CHECKPOINT_FILES) {
+  for (const file of bundledFiles(key)) {
     const bytes = await fetchBytes(`models/${key}/${file}`);
     if (bytes) store.write(file, bytes);
   }
@@ -73,7 +76,7 @@ async function load(key: string): Promise<Held> {
   return models.get(key)!;
 }
 
-function need<K extends 'suggest' | 'translate' | 'explain' | 'generate'>(held: Held, what: K): NonNullable<LoadedModel[K]> {
+function need<K extends 'suggest' | 'translate' | 'explain' | 'generate' | 'annotate' | 'motifs'>(held: Held, what: K): NonNullable<LoadedModel[K]> {
   const fn = held.model[what];
   if (!fn) throw new SeqlabError(`${held.info.key}: a ${held.info.task} model cannot ${what}`);
   return fn.bind(held.model) as NonNullable<LoadedModel[K]>;
@@ -166,6 +169,14 @@ async function handle(req: Request, progress: (p: Progress) => void): Promise<un
         sampling: { temperature: 0.8, topK: 0, topP: 0.95 } }, (piece) => { text += piece; });
       return { text };
     }
+    case 'annotate': {
+      const annotate = need(await load(req.key), 'annotate');
+      const t0 = performance.now();
+      const annotation = annotate(new MemorySource({ [FASTA]: req.fasta }), FASTA, req.saliency);
+      return { ...annotation, ms: performance.now() - t0 };
+    }
+    case 'motifs': return need(await load(req.key), 'motifs')(new MemorySource({ [FASTA]: req.fasta }),
+      { input: FASTA, from: req.from, width: req.width });
     case 'train': return train(req.spec, progress);
     case 'files': {
       const { store } = await load(req.key);

@@ -7,7 +7,7 @@ import { ALPHABETS, type Alphabet } from '../../data/alphabet.js';
 import { encodeSequences, readClassifyRecords, readTagRecords } from '../../data/bio-records.js';
 import { SeqlabError } from '../../errors.js';
 import { type Motif, pwmFromActivations, pwmFromSaliency } from '../../inspect/motifs.js';
-import { SequenceNet, type SequenceNetConfig } from '../../models/sequence-net.js';
+import { defaultSequenceNetConfig, SequenceNet, type SequenceNetConfig } from '../../models/sequence-net.js';
 import { permute } from '../../ops/shape-ops.js';
 import { relu } from '../../ops/unary.js';
 import type { StoredConfig } from '../../store/checkpoint.js';
@@ -63,7 +63,8 @@ function filterMotifs(net: SequenceNet, seqs: readonly Uint8Array[], alphabet: A
 function load(stored: StoredConfig, store: CheckpointStore): LoadedModel {
   const config = checkConfig(stored, store);
   const alphabet = ALPHABETS[config.alphabet];
-  const net = new SequenceNet(config.model as unknown as SequenceNetConfig, new Rng(0));
+  // Settings added after a checkpoint was made take their defaults (a pooling head, say).
+  const net = new SequenceNet({ ...defaultSequenceNetConfig, ...config.model } as SequenceNetConfig, new Rng(0));
   loadModelBytes(net, store.read('model.safetensors'));
   net.eval();
   const ctx: PredictContext = { net, pad: alphabet.size,

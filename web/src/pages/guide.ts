@@ -161,8 +161,9 @@ function useCases(): void {
   });
   section(`<h2>Machine translation</h2><p>German to English with a Transformer: see the <a href="${root}translate.html">translation view</a>.</p>
     <h2>Computational biology</h2><p>Which regions of a DNA or protein sequence are functional, and what they do, is the same
-    kind of problem: a label per sequence, or per position. seqlab's sequence tasks for DNA and protein are not in this
-    version yet; the <code>sequenceTrack</code> diagram they will use is in the <a href="${root}gallery.html">diagram gallery</a>.</p>`);
+    kind of problem: a label per sequence, or per position. The <a href="${root}sequence.html">sequence view</a> runs a
+    splice-junction classifier on DNA and a secondary-structure tagger on protein, with the positions each prediction rests on
+    and the motifs the first layer learnt.</p>`);
   const models = output();
   Promise.all(['shakespeare-char-lstm', 'multi30k-de-en-transformer'].map((key) => engine.call({ op: 'load', key }))).then((infos) => {
     showDiagrams(models, infos.map((i) => ({ title: `models/${i.key}`, svg: modelDiagram(i.config, {}) })));
