@@ -83,6 +83,30 @@ if (only.has('lambda')) {
   run('lambda', 'tag', [join(dir, 'train.fasta'), join(dir, 'train.labels.fasta')], null,
     [join(dir, 'test.fasta'), join(dir, 'test.labels.fasta')], values['lambda-budget']!);
 }
+/**
+ * Lambda's annotated genes (NC_001416.cds.tsv) that lie in the test part, and the share of them
+ * the predicted regions recall: at least half of the gene's bases predicted coding on its
+ * strand (F or B for +, R or B for −).
+ */
+function lambdaGeneRecall(): void {
+  const dir = join(out, 'lambda');
+  const cut = Math.round(48502 * 0.7);
+  const regions = JSON.parse(seqlab(['annotate', dir, '--input', join(splits, 'lambda/test.fasta'), '--format', 'json'])).regions as
+    { start: number; end: number; label: string }[];
+  const rows = readFileSync(join(data, 'dna-lambda-phage-genes/NC_001416.cds.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
+  const genes = rows.map((r) => ({ start: Number(r[1]) - cut, end: Number(r[2]) - cut, strand: r[3] })).filter((g) => g.start >= 0);
+  let recalled = 0;
+  for (const g of genes) {
+    const ok = g.strand === '+' ? ['F', 'B'] : ['R', 'B'];
+    let covered = 0;
+    for (const r of regions) if (ok.includes(r.label)) covered += Math.max(0, Math.min(r.end, g.end) - Math.max(r.start, g.start));
+    if (covered >= (g.end - g.start) / 2) recalled++;
+  }
+  results.lambda = { ...results.lambda, genes_in_test: genes.length, gene_recall: recalled / genes.length };
+  writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
+}
+if (only.has('lambda') || only.has('lambda-genes')) lambdaGeneRecall();
+
 if (only.has('protein')) {
   const p = (split: string) => ['seq', 'labels', 'mask'].map((k) => join(splits, `protein/${split}.${k}.fasta`));
   run('protein-ss', 'tag', p('train'), p('valid'), p('test'), values['protein-budget']!);

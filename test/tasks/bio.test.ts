@@ -207,3 +207,27 @@ describe('strands', () => {
     expect(decideStrands('auto', examples(true), null)).toBe('off');
   });
 });
+
+describe('tag from BED regions', () => {
+  it('labels covered positions by region name and the rest as background, never written back as a region', async () => {
+    const rng = new Rng(12);
+    const genome = randomDna(rng, 400);
+    const source = new MemorySource({
+      'g.fa': `>chrA\n${genome}\n`,
+      'genes.bed': 'track name=genes\nchrA\t50\t120\tgene\t0\t+\nchrA\t200\t330\tgene\t0\t-\n',
+    });
+    const store = new MemoryStore('bed-tagger');
+    await runTraining(getTask('tag'), { train: ['g.fa', 'genes.bed'], valid: ['g.fa', 'genes.bed'], arch: 'cnn', seed: 2,
+      settings: { channels: 8, convLayers: 2, window: 128, margin: 16 } }, source, store, { trainer: { steps: 20, evalEvery: 20 } });
+    const model = loadCheckpoint(store);
+    expect((model.config as { classes: string[] }).classes).toEqual(['-', 'gene']);
+    const m = model.evaluate({ test: ['g.fa', 'genes.bed'], settings: {} }, source);
+    expect(m.positions).toBe(400);
+    expect(m).toHaveProperty('f1_gene');
+    expect(m).toHaveProperty('region_recall_gene');
+    expect(m).not.toHaveProperty('region_recall_-');
+    const a = model.annotate!(source, 'g.fa', false);
+    if (a.kind !== 'tag') throw new Error('expected regions');
+    expect(a.regions.every((r) => r.name === 'gene' && r.chrom === 'chrA')).toBe(true);
+  });
+});

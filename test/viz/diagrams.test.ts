@@ -155,6 +155,26 @@ describe('sequenceTrack', () => {
     expect(Math.max(...ticks)).toBeLessThanOrEqual(200);
     expect(() => sequenceTrack(dna, { window: [250, 400] })).toThrow(SeqlabError);
   });
+
+  it('keeps a label\'s colour across windows when the labels are given in order', () => {
+    /** The swatch colour the legend shows for `label` (a rect, then the label's text). */
+    const legendColour = (svg: string, label: string): string | undefined => {
+      const legend = svg.slice(svg.lastIndexOf('<g class="legend">'));
+      const at = legend.indexOf(`>${label.replace(/</g, '&lt;').replace(/>/g, '&gt;')}<`);
+      if (at < 0) return undefined;
+      return [...legend.slice(0, at).matchAll(/fill="([^"]+)"/g)].pop()?.[1];
+    };
+    const labels = [...new Set((dna.regions ?? []).map((r) => r.label))].reverse();
+    const whole = sequenceTrack(dna, { labels });
+    const part = sequenceTrack(dna, { window: [140, 200], labels });
+    const shown = [...new Set((dna.regions ?? []).filter((r) => r.end > 140 && r.start < 200).map((r) => r.label))];
+    expect(shown.length).toBeGreaterThan(0);
+    for (const label of shown) {
+      const a = legendColour(whole, label);
+      expect(a).toBeDefined();
+      expect(legendColour(part, label)).toBe(a);
+    }
+  });
 });
 
 describe('modelDiagram', () => {
