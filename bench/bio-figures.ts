@@ -5,7 +5,7 @@
  *
  *   npx tsx scripts/bio-splits.ts                      # the fixed splits, into runs/bio-data
  *   npm run build && npx tsx bench/bio-figures.ts [--only splice,tf,promoter,lambda,protein]
- *       [--splice-budget 300] [--tf-budget 300] [--promoter-budget 300] [--lambda-budget 300]
+ *       [--splice-budget 120] [--tf-budget 300] [--promoter-budget 300] [--lambda-budget 300]
  *       [--protein-budget 900] [--out runs/bio-figures]
  *
  * Writes OUT/results.json (every metric of every run) and prints a Markdown table. Run it on a
@@ -22,7 +22,7 @@ const { values } = parseArgs({
     data: { type: 'string', default: '../shared/data' },
     splits: { type: 'string', default: 'runs/bio-data' },
     out: { type: 'string', default: 'runs/bio-figures' },
-    'splice-budget': { type: 'string', default: '300' },
+    'splice-budget': { type: 'string', default: '120' },
     'tf-budget': { type: 'string', default: '300' },
     'promoter-budget': { type: 'string', default: '300' },
     'lambda-budget': { type: 'string', default: '300' },

@@ -220,7 +220,7 @@ describe('tag from BED regions', () => {
     await runTraining(getTask('tag'), { train: ['g.fa', 'genes.bed'], valid: ['g.fa', 'genes.bed'], arch: 'cnn', seed: 2,
       settings: { channels: 8, convLayers: 2, window: 128, margin: 16 } }, source, store, { trainer: { steps: 20, evalEvery: 20 } });
     const model = loadCheckpoint(store);
-    expect((model.config as { classes: string[] }).classes).toEqual(['-', 'gene']);
+    expect((model.config as unknown as { classes: string[] }).classes).toEqual(['-', 'gene']);
     const m = model.evaluate({ test: ['g.fa', 'genes.bed'], settings: {} }, source);
     expect(m.positions).toBe(400);
     expect(m).toHaveProperty('f1_gene');

@@ -120,7 +120,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the explorer in Chromium', () => {
     // The example it opens with, or an alert (the bundled models missing, say), which fails the test with its words.
     await page.waitForFunction(() => document.body.dataset.annotated === 'yes' || !document.querySelector<HTMLElement>('#error')!.hidden, null, { timeout: 60_000 });
     expect(await page.textContent('#error')).toBe('');
-    await page.selectOption('#model', 'splice-cnn');
+    await page.selectOption('#model', 'splice-sites');
     await page.fill('#fasta', [ // two windows of the UCI splice data (CC BY 4.0), not among the page's examples
       '>HUMA1GLY2-DONOR-1693 EI', 'GTGCCCATCACCAACGCCACCCTGGACCGGGTGAGTGCCTGGGCTAGCCCTGTCCTGAGC',
       '>HUMA1GLY2-ACCEPTOR-3502 IE', 'CCCCAGTCAGTCTCCTTGCTCCCCCTGCAGCTGACAAGCCAGAGACGACCAAGGAGCAAC', ''].join('\n'));

@@ -33,10 +33,10 @@ const PROTEIN = {
 };
 
 export const BIO_EXAMPLES: readonly BioExample[] = [
-  { id: 'donor', label: 'Splice donor, exon→intron (EI)', model: 'splice-cnn', fasta: SPLICE.ei1 },
-  { id: 'acceptor', label: 'Splice acceptor, intron→exon (IE)', model: 'splice-cnn', fasta: SPLICE.ie1 },
-  { id: 'neither', label: 'Neither (N)', model: 'splice-cnn', fasta: SPLICE.n1 },
-  { id: 'splice-six', label: 'Six windows: two of each class', model: 'splice-cnn', fasta: Object.values(SPLICE).join('') },
+  { id: 'donor', label: 'Splice donor, exon→intron (EI)', model: 'splice-sites', fasta: SPLICE.ei1 },
+  { id: 'acceptor', label: 'Splice acceptor, intron→exon (IE)', model: 'splice-sites', fasta: SPLICE.ie1 },
+  { id: 'neither', label: 'Neither (N)', model: 'splice-sites', fasta: SPLICE.n1 },
+  { id: 'splice-six', label: 'Six windows: two of each class', model: 'splice-sites', fasta: Object.values(SPLICE).join('') },
   { id: 'alpha-beta', label: 'Protein 6jhz-A, helices and strands (93 residues)', model: 'protein-ss', fasta: PROTEIN.alphaBeta },
   { id: 'alpha', label: 'Protein 6jmu-B, mostly helix (137 residues)', model: 'protein-ss', fasta: PROTEIN.alpha },
 ];

@@ -42,7 +42,7 @@ export interface BioModel {
  * EI, IE, N), and 3-state secondary structure along protein chains (NetSurfP-2.0; labels C, E, H).
  */
 export const BIO_MODELS: readonly BioModel[] = [
-  { id: 'splice-cnn', task: 'classify', label: 'Splice junctions in DNA (EI, IE, N)', alphabet: 'dna' },
+  { id: 'splice-sites', task: 'classify', label: 'Splice junctions in DNA (EI, IE, N)', alphabet: 'dna' },
   { id: 'protein-ss', task: 'tag', label: 'Protein secondary structure (C, E, H)', alphabet: 'protein' },
 ];
 
