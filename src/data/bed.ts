@@ -16,6 +16,7 @@
  * score (browsers shade by it).
  */
 import { SeqlabError, assert } from '../errors.js';
+import { numberedLines } from './lines.js';
 
 export type BedStrand = '+' | '-' | '.';
 
@@ -80,13 +81,7 @@ function parseRow(text: string, file: string, line: number): BedRow {
 
 /** The regions of BED `text` in file order; `file` names it in errors. */
 export function* readBed(text: string, file: string): Generator<BedRow> {
-  let lineNo = 0;
-  for (let start = 0; start < text.length;) {
-    const nl = text.indexOf('\n', start);
-    const end = nl < 0 ? text.length : nl;
-    lineNo++;
-    const line = text.slice(start, end).trim();
-    start = end + 1;
+  for (const { line, lineNo } of numberedLines(text)) {
     if (!isSkipped(line)) yield parseRow(line, file, lineNo);
   }
 }

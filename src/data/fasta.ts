@@ -11,6 +11,7 @@
  * files are joined.
  */
 import { SeqlabError } from '../errors.js';
+import { numberedLines } from './lines.js';
 
 /** One FASTA record. */
 export interface FastaRecord {
@@ -59,13 +60,7 @@ export function* readFasta(text: string, file: string): Generator<FastaRecord> {
     return { ...rec, sequence };
   };
 
-  let lineNo = 0;
-  for (let start = 0; start < text.length;) {
-    const nl = text.indexOf('\n', start);
-    const end = nl < 0 ? text.length : nl;
-    lineNo++;
-    const line = text.slice(start, end).trim();
-    start = end + 1;
+  for (const { line, lineNo } of numberedLines(text)) {
     if (line === '' || line.startsWith(';')) continue;
     if (line.startsWith('>')) {
       if (current) yield finish();
