@@ -1,4 +1,5 @@
 import type { AdamStep, Backend, BinaryOp, GemmArgs, ReduceOp, SoftmaxMask, UnaryOp } from './backend.js';
+import { plainFloats } from './alloc-limit.js';
 import { attentionBackward, attentionForward } from './attention.js';
 import { recurrenceBackward, recurrenceForward } from './recurrence.js';
 
@@ -8,7 +9,7 @@ import { recurrenceBackward, recurrenceForward } from './recurrence.js';
  */
 export const referenceBackend: Backend = {
   name: 'reference',
-  alloc: (n) => new Float32Array(n),
+  alloc: (n) => plainFloats(n),
   gemm,
   unary,
   unaryGrad,

@@ -25,6 +25,8 @@
  * demand up to `maxBytes`; it may exceed the high-water mark, tensors may not.
  */
 
+import { checkAllocation, plainFloats } from '../alloc-limit.js';
+
 const PAGE = 65536;
 const GRANULE = 64;
 /** Class indices fit in 7 bits, so a block's (offset, class) packs into one safe integer. */
@@ -155,6 +157,7 @@ export class WasmHeap {
    * `uninitialized` (then a reused block keeps its old values).
    */
   alloc(n: number, uninitialized = false): Float32Array {
+    checkAllocation(n);
     if (n === 0) return new Float32Array(0);
     const cls = sizeClass(n * 4);
     const bytes = classBytes(cls);
@@ -177,7 +180,7 @@ export class WasmHeap {
       if (offset >= 0) this.tensorBytes += bytes;
       else {
         this.fallbackAllocs++;
-        return new Float32Array(n);
+        return plainFloats(n);
       }
     } else {
       this.freeBytes -= classBytes(blockCls);
