@@ -32,7 +32,9 @@ function splice(): void {
   const byClass = new Map<string, number[]>();
   rows.forEach((r, i) => {
     const label = r.split(',')[0];
-    byClass.set(label, [...(byClass.get(label) ?? []), i]);
+    const rowsOfClass = byClass.get(label);
+    if (rowsOfClass) rowsOfClass.push(i);
+    else byClass.set(label, [i]);
   });
   const rng = new Rng(1);
   const fold = new Int32Array(rows.length);

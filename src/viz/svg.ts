@@ -98,3 +98,25 @@ export function maxAbs(rows: readonly (readonly number[])[]): number {
   for (const r of rows) for (const v of r) if (Number.isFinite(v)) m = Math.max(m, Math.abs(v));
   return m;
 }
+
+/**
+ * Several whole SVG documents stacked top to bottom in one (each nested <svg> keeps its own role
+ * and title), `gap` pixels apart; as wide as the widest. For files that hold many diagrams.
+ */
+export function stackSvgs(svgs: readonly string[], title: string, gap: number, fontFamily?: string): string {
+  let y = 0;
+  let width = 0;
+  const parts = svgs.map((svg) => {
+    const m = /width="([\d.]+)" height="([\d.]+)"/.exec(svg);
+    const [w, h] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
+    const part = svg.replace('<svg ', `<svg x="0" y="${y}" `);
+    y += h + gap;
+    width = Math.max(width, w);
+    return part;
+  });
+  const font = fontFamily ? ` font-family="${fontFamily}"` : '';
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${esc(title)}" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}"${font}>`,
+    `<title>${esc(title)}</title>`, ...parts, '</svg>', '',
+  ].join('\n');
+}

@@ -6,21 +6,11 @@ import {
 } from '../../src/data/bio-records.js';
 import { looksLikeFasta, readFasta } from '../../src/data/fasta.js';
 import { readSequenceTable } from '../../src/data/sequence-table.js';
-import { SeqlabError } from '../../src/errors.js';
 import { MemorySource } from '../../src/store/store.js';
+import { errorOf } from '../helpers/errors.js';
 
 const where = (): string => "train.fasta:3: record 'chr1'";
 
-/** The SeqlabError `fn` throws (failing the test when it throws nothing or something else). */
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(SeqlabError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a SeqlabError');
-}
 
 const fasta = (text: string, file = 'x.fasta') => [...readFasta(text, file)];
 const table = (text: string, requireLabel = true, file = 't.csv') => [...readSequenceTable(text, file, { requireLabel })];

@@ -5,6 +5,7 @@ import { Module } from '../../src/nn/module.js';
 import { Rng } from '../../src/tensor/index.js';
 import { loadModelBytes, saveModelBytes } from '../../src/train/checkpoint.js';
 import { floatToHalf, halfToFloat, parseSafetensors, serializeSafetensors, type StoredArray } from '../../src/train/safetensors.js';
+import { errorOf } from '../helpers/errors.js';
 
 /** Embedding + projection: parameters `embed.weight`, `proj.weight`, `proj.bias`. */
 class Tiny extends Module {
@@ -37,16 +38,6 @@ function f32(name: string, shape: number[], begin: number, end: number): Record<
   return { [name]: { dtype: 'F32', shape, data_offsets: [begin, end] } };
 }
 
-/** The SeqlabError message `fn` throws (failing the test when it throws something else). */
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(SeqlabError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a SeqlabError, nothing was thrown');
-}
 
 describe('safetensors layout', () => {
   it('writes a tiny known file byte for byte as the Python library does', () => {

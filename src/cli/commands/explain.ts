@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { Explanation } from '../../inspect/explanation.js';
 import { readText, writeAtomic } from '../../store/files.js';
 import { loadCheckpoint } from '../../tasks/registry.js';
-import { esc } from '../../viz/svg.js';
+import { esc, stackSvgs } from '../../viz/svg.js';
 import { type Diagram, explanationDiagrams } from '../../viz/explanation-diagrams.js';
 import { folder, UsageError } from '../run.js';
 
@@ -18,19 +18,8 @@ function inputText(value: string): string {
 
 /** All diagrams stacked vertically in one SVG (each nested <svg> keeps its own role and title). */
 function stackedSvg(e: Explanation, diagrams: readonly Diagram[]): string {
-  const sizes = diagrams.map((d) => /width="(\d+)" height="(\d+)"/.exec(d.svg)!.slice(1).map(Number));
-  const width = Math.max(...sizes.map(([w]) => w));
-  const parts: string[] = [];
-  let y = 0;
-  diagrams.forEach((d, i) => {
-    parts.push(d.svg.replace('<svg ', `<svg x="0" y="${y}" `));
-    y += sizes[i][1] + 16;
-  });
   const title = `seqlab explain: ${e.task} ${e.arch} on ${JSON.stringify(e.input)}`;
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${esc(title)}" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" font-family="system-ui, sans-serif">`,
-    `<title>${esc(title)}</title>`, ...parts, '</svg>', '',
-  ].join('\n');
+  return stackSvgs(diagrams.map((d) => d.svg), title, 16, 'system-ui, sans-serif');
 }
 
 /** One self-contained page: headings and inline SVGs, no scripts, no external references. */

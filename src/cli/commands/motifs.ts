@@ -5,7 +5,7 @@ import { fileSource } from '../../store/file-store.js';
 import { writeAtomic } from '../../store/files.js';
 import { loadCheckpoint } from '../../tasks/registry.js';
 import { sequenceLogo } from '../../viz/index.js';
-import { esc } from '../../viz/svg.js';
+import { esc, stackSvgs } from '../../viz/svg.js';
 import { folder, numberFlag, UsageError, useThreads } from '../run.js';
 
 export function registerMotifs(program: Command): void {
@@ -30,29 +30,11 @@ export function registerMotifs(program: Command): void {
       const meme = formatMeme(motifs, { letters: motifs[0].letters, name: alphabet });
       if (flags.logos) {
         const logos = motifs.filter((m) => m.sites > 0).map((m) => ({ name: m.name, svg: sequenceLogo(m) }));
-        writeAtomic(flags.logos, logoExt === '.svg' ? stackLogos(logos) : logoPage(logos));
+        writeAtomic(flags.logos, logoExt === '.svg' ? stackSvgs(logos.map((l) => l.svg), 'seqlab motifs', 12) : logoPage(logos));
       }
       if (flags.out) writeAtomic(flags.out, meme);
       else process.stdout.write(meme);
     });
-}
-
-function size(svg: string): [number, number] {
-  const m = /width="([\d.]+)" height="([\d.]+)"/.exec(svg);
-  return m ? [Number(m[1]), Number(m[2])] : [400, 150];
-}
-
-function stackLogos(logos: readonly { name: string; svg: string }[]): string {
-  let y = 0;
-  let width = 0;
-  const parts = logos.map((l) => {
-    const [w, h] = size(l.svg);
-    const part = l.svg.replace('<svg ', `<svg x="0" y="${y}" `);
-    y += h + 12;
-    width = Math.max(width, w);
-    return part;
-  });
-  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="seqlab motifs" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}">\n<title>seqlab motifs</title>\n${parts.join('\n')}\n</svg>\n`;
 }
 
 function logoPage(logos: readonly { name: string; svg: string }[]): string {

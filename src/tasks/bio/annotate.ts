@@ -8,6 +8,7 @@ import type { Alphabet } from '../../data/alphabet.js';
 import type { BedRegion } from '../../data/bed.js';
 import { SeqlabError } from '../../errors.js';
 import { inSilicoMutagenesis } from '../../inspect/saliency.js';
+import { segmentsOf } from '../../metrics/segments.js';
 import { argmaxRows, classifyProbs, type PredictContext, tagProbs } from './predict.js';
 import type { BioSettings } from './config.js';
 import { backgroundLabel } from './evaluate.js';
@@ -70,19 +71,11 @@ export function annotateClassify(ctx: PredictContext, input: AnnotateInput, clas
 /** Maximal runs of each predicted label but the background, as BED regions scored by their mean probability. */
 export function regionsOf(id: string, probs: Float32Array, classes: readonly string[], background: number): BedRegion[] {
   const k = classes.length;
-  const pred = argmaxRows(probs, k);
-  const out: BedRegion[] = [];
-  for (let start = 0; start < pred.length;) {
-    let end = start + 1;
-    while (end < pred.length && pred[end] === pred[start]) end++;
-    if (pred[start] !== background) {
-      let total = 0;
-      for (let i = start; i < end; i++) total += probs[i * k + pred[start]];
-      out.push({ chrom: id, start, end, name: classes[pred[start]], prob: total / (end - start) });
-    }
-    start = end;
-  }
-  return out;
+  return segmentsOf(argmaxRows(probs, k)).filter((seg) => seg.label !== background).map((seg) => {
+    let total = 0;
+    for (let i = seg.start; i < seg.end; i++) total += probs[i * k + seg.label];
+    return { chrom: id, start: seg.start, end: seg.end, name: classes[seg.label], prob: total / (seg.end - seg.start) };
+  });
 }
 
 export function annotateTag(ctx: PredictContext, input: AnnotateInput, classes: string[], alphabet: Alphabet, settings: BioSettings,

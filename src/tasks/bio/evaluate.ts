@@ -6,7 +6,7 @@
  * (the share of true regions at least half covered by the prediction).
  */
 import { classificationReport, macroF1, perClassPrf, accuracy as accuracyOf } from '../../metrics/classification.js';
-import { regionRecall, sov } from '../../metrics/segments.js';
+import { regionRecall, segmentsOf, sov } from '../../metrics/segments.js';
 import { argmaxRows, classifyProbs, type PredictContext, tagProbs } from './predict.js';
 import type { BioSettings } from './config.js';
 import { IGNORE, type ClassifyExample, type TagExample } from './batches.js';
@@ -57,11 +57,12 @@ export function evaluateTag(ctx: PredictContext, examples: readonly TagExample[]
       sovNum += s.overall * scored;
       sovDen += scored;
     }
+    const truthRegions = segmentsOf(t, mask);
     classes.forEach((_, c) => {
       if (c === background) return;
       const r = regionRecall(t, p, c, 0.5, mask);
       if (Number.isNaN(r)) return;
-      const regions = countRegions(t, mask, c);
+      const regions = truthRegions.filter((seg) => seg.label === c).length;
       recall[c].sum += r * regions;
       recall[c].n += regions;
     });
@@ -72,13 +73,4 @@ export function evaluateTag(ctx: PredictContext, examples: readonly TagExample[]
   perClassPrf(truth, pred, ids).forEach((prf, c) => { out[`f1_${classes[c]}`] = prf.f1; });
   recall.forEach((r, c) => { if (r.n > 0) out[`region_recall_${classes[c]}`] = r.sum / r.n; });
   return out;
-}
-
-/** Runs of `label` in `labels` over scored positions. */
-function countRegions(labels: Int32Array, mask: Int8Array, label: number): number {
-  let n = 0;
-  for (let i = 0; i < labels.length; i++) {
-    if (mask[i] && labels[i] === label && (i === 0 || !mask[i - 1] || labels[i - 1] !== label)) n++;
-  }
-  return n;
 }

@@ -12,7 +12,7 @@ import { BIO_ARCHS, BIO_CHOICES, type BioArch, type BioSettings, type BioTaskCon
 import { type ClassRecord, encodeClassify, encodeTag, readClassify, readTag, type TagRecord } from './data.js';
 import { DEFAULT_ARCH, RECIPES } from './recipes.js';
 import { decideStrands } from './strand.js';
-import { classifyTrainable, classWeights, tagTrainable } from './trainable.js';
+import { classCounts, classifyTrainable, classWeights, tagTrainable } from './trainable.js';
 
 function checkArch(task: BioTaskName, arch: string): BioArch {
   if ((BIO_ARCHS as readonly string[]).includes(arch)) return arch as BioArch;
@@ -93,7 +93,7 @@ export function setupClassify(req: TrainRequest, data: DataSource): TaskRun {
   if (classes.length < 2) throw new ConfigError('classify', 'train', `the training data has one class ('${classes[0]}'); a classifier needs at least two`);
   const trainEx = encodeClassify(train, alphabet, classes, req.train[0]);
   const validEx = encodeClassify(valid, alphabet, classes, req.valid?.[0] ?? req.train[0]);
-  const weights = classWeights(settings.classWeights, trainEx.map((e) => e.label), classes.length);
+  const weights = classWeights(settings.classWeights, classCounts([trainEx.map((e) => e.label)], classes.length));
   const netConfig = resolveNetConfig('classify', arch, { ...fixedLengthHead(trainEx, model), ...model }, alphabet, classes.length);
   const rng = new Rng(req.seed);
   const net = new SequenceNet(netConfig, rng);
@@ -123,8 +123,7 @@ export function setupTag(req: TrainRequest, data: DataSource): TaskRun {
   const netConfig = resolveNetConfig('tag', arch, model, alphabet, labels.length);
   const rng = new Rng(req.seed);
   const net = new SequenceNet(netConfig, rng);
-  const targets = trainEx.flatMap((e) => Array.from(e.targets).filter((t) => t >= 0));
-  const weights = classWeights(settings.classWeights, targets, labels.length);
+  const weights = classWeights(settings.classWeights, classCounts(trainEx.map((e) => e.targets), labels.length));
   const config: BioTaskConfig = { task: 'tag', arch, alphabet: alphabet.name, classes: labels, bio: settings, weights, model: { ...netConfig } };
   return { config: { ...config }, files: {}, parameters: net.parameterCount(), recipe: RECIPES.tag[arch].trainer,
     trainable: tagTrainable(net, trainEx, validEx, { settings, weights, pad: alphabet.size }, rng) };

@@ -31,7 +31,11 @@ export function strandAsymmetry(examples: readonly ClassifyExample[], complement
   const length = examples[0].ids.length;
   if (examples.some((e) => e.ids.length !== length)) return NaN;
   const byClass = new Map<number, ClassifyExample[]>();
-  for (const e of examples) byClass.set(e.label, [...(byClass.get(e.label) ?? []), e]);
+  for (const e of examples) {
+    const group = byClass.get(e.label);
+    if (group) group.push(e);
+    else byClass.set(e.label, [e]);
+  }
   let worst = 0;
   for (const group of byClass.values()) {
     if (group.length < 50) continue;

@@ -10,24 +10,32 @@ import type { Rng } from '../../tensor/random.js';
 import type { Trainable } from '../../train/trainer.js';
 import { accuracy, mcc } from '../../metrics/classification.js';
 import type { BioSettings } from './config.js';
+import { argmaxRows } from './predict.js';
 import { type ClassifyExample, cropExamples, drawClassifyBatch, IGNORE, inOrder, lengthBatches, padSequences, padTargets,
   type TagExample } from './batches.js';
 
 /** Largest/smallest class count above which 'auto' class weights become 'balanced'. */
 const AUTO_IMBALANCE = 3;
 
-/**
- * Loss weights per class from the training targets: 'balanced' gives w_c = n / (k · n_c)
- * (scikit-learn's), so each class weighs the same in total; 'none' gives null; 'auto' is
- * balanced when the classes are imbalanced beyond 3 : 1. A class absent from training gets 1.
- */
-export function classWeights(kind: BioSettings['classWeights'], targets: readonly number[], classes: number): number[] | null {
+/** How many targets each of `classes` classes has, over lists of targets (negative ones, IGNORE, not counted). */
+export function classCounts(lists: Iterable<ArrayLike<number>>, classes: number): number[] {
   const counts = new Array<number>(classes).fill(0);
-  for (const t of targets) counts[t]++;
+  for (const list of lists) for (let i = 0; i < list.length; i++) if (list[i] >= 0) counts[list[i]]++;
+  return counts;
+}
+
+/**
+ * Loss weights per class from the training targets' class counts: 'balanced' gives
+ * w_c = n / (k · n_c) (scikit-learn's), so each class weighs the same in total; 'none' gives
+ * null; 'auto' is balanced when the classes are imbalanced beyond 3 : 1. A class absent from
+ * training gets 1.
+ */
+export function classWeights(kind: BioSettings['classWeights'], counts: readonly number[]): number[] | null {
+  const total = counts.reduce((a, b) => a + b, 0);
   const present = counts.filter((n) => n > 0);
   const imbalanced = Math.max(...present) > AUTO_IMBALANCE * Math.min(...present);
   if (kind === 'none' || (kind === 'auto' && !imbalanced)) return null;
-  return counts.map((n) => (n > 0 ? targets.length / (present.length * n) : 1));
+  return counts.map((n) => (n > 0 ? total / (present.length * n) : 1));
 }
 
 interface ClassifyOptions {
@@ -57,12 +65,7 @@ export function classifyTrainable(net: SequenceNet, train: ClassifyExample[], va
       for (const chunk of inOrder(valid, 256)) {
         const logits = net.forward(padSequences(chunk.map((e) => e.ids), o.pad));
         total += crossEntropy(logits, chunk.map((e) => e.label), IGNORE, 'sum').item();
-        const c = logits.shape[1];
-        chunk.forEach((_, i) => {
-          let best = 0;
-          for (let k = 1; k < c; k++) if (logits.data[i * c + k] > logits.data[i * c + best]) best = k;
-          predicted.push(best);
-        });
+        predicted.push(...argmaxRows(logits.data, logits.shape[1]));
       }
       const truth = valid.map((e) => e.label);
       return { loss: total / Math.max(1, valid.length), accuracy: accuracy(truth, predicted), mcc: mcc(truth, predicted, Array.from({ length: net.config.classes }, (_, k) => k)) };
@@ -116,12 +119,8 @@ export function tagTrainable(net: SequenceNet, train: TagExample[], valid: TagEx
         const { loss, logits, targets, counted } = lossOf(batch, 'sum', false);
         total += loss.item();
         count += counted;
-        for (let i = 0; i < targets.length; i++) {
-          if (targets[i] === IGNORE) continue;
-          let best = 0;
-          for (let k = 1; k < classes; k++) if (logits.data[i * classes + k] > logits.data[i * classes + best]) best = k;
-          if (best === targets[i]) right++;
-        }
+        const best = argmaxRows(logits.data, classes);
+        for (let i = 0; i < targets.length; i++) if (targets[i] !== IGNORE && best[i] === targets[i]) right++;
       }
       return { loss: total / Math.max(1, count), accuracy: right / Math.max(1, count) };
     }),
