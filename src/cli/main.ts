@@ -13,6 +13,7 @@ import { registerTranslate } from './commands/translate.js';
 import { registerTrain } from './commands/train.js';
 import { registerBench } from './commands/bench.js';
 import { registerCompare } from './commands/compare.js';
+import { registerExport } from './commands/export.js';
 import { SEQLAB_VERSION } from '../store/checkpoint.js';
 import { debugRequested, reportError } from './run.js';
 
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerMotifs(program);
   registerBench(program);
   registerCompare(program);
+  registerExport(program);
   for (const c of program.commands) {
     c.exitOverride();
     c.configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? '' : s) });
