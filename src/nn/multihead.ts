@@ -6,7 +6,7 @@ import { attention, type AttentionOptions, type AttentionResult, headMajorView, 
 import { dropout } from '../ops/dropout.js';
 import { add } from '../ops/elementwise.js';
 import { matmul } from '../ops/matmul.js';
-import { permute, reshape, slice } from '../ops/shape-ops.js';
+import { concat, permute, reshape, slice } from '../ops/shape-ops.js';
 import { traceValue, tracing } from '../inspect/trace.js';
 import { isExplicit } from '../tensor/autograd.js';
 import type { Rng } from '../tensor/random.js';
@@ -231,6 +231,26 @@ export class MultiHeadAttention extends Module {
     const qkv = this.projectBlocks(x, 0, 3, 'query'); // [B, T, 3E]
     const out = this.finish(attention(this.heads(qkv, 0), this.heads(qkv, 1), this.heads(qkv, 2), fused));
     return { ...out, kv: new PackedKeyValue(qkv, this.numHeads) };
+  }
+
+  /**
+   * Self-attention of new positions x [B, T, E] after cached keys and values `past` [B, H, S, Dh]
+   * (decoding step by step): x is projected once, packed (no slices of the weights copied per
+   * step), and its keys and values are appended to the cache. Returns the output [B, T, E] and
+   * the cache for the next step, [B, H, S + T, Dh]. Equal to `projectKeyValue` + `attendProjected`.
+   */
+  selfAttentionAfter(x: Tensor, past: ProjectedKeyValue, masks: AttentionMasks = {}): MultiHeadOutput & { kv: ProjectedKeyValue } {
+    const append = (fresh: ProjectedKeyValue): ProjectedKeyValue => ({
+      k: concat([past.k, fresh.k], 2), v: concat([past.v, fresh.v], 2), // [B, H, S + T, Dh]
+    });
+    const fused = x.rank === 3 && this.fusedOptions(masks, x.shape[0], x.shape[1], past.k.shape[2] + x.shape[1]);
+    if (!fused) {
+      const kv = append(this.projectKeyValue(x, x));
+      return { ...this.attendProjected(x, kv, masks), kv };
+    }
+    const qkv = this.projectBlocks(x, 0, 3, 'query'); // [B, T, 3E]
+    const kv = append(new PackedKeyValue(qkv, this.numHeads));
+    return { ...this.finish(attention(this.heads(qkv, 0), headMajorView(kv.k), headMajorView(kv.v), fused)), kv };
   }
 
   /** Attention of query [B, Tq, E] over projected keys and values [B, H, Tk, Dh]. */

@@ -7,7 +7,6 @@
 import { ConfigError, checkRange, checkWhole, resolveConfig } from '../config/resolve.js';
 import { SeqlabError } from '../errors.js';
 import { add } from '../ops/elementwise.js';
-import { concat } from '../ops/shape-ops.js';
 import { gelu, relu } from '../ops/unary.js';
 import type { Rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -118,9 +117,9 @@ export function emptyAttentionCache(): AttentionCache {
 function selfAttend(attn: MultiHeadAttention, y: Tensor, masks: AttentionMasks, cache?: AttentionCache): Tensor {
   if (!cache) return attn.forward(y, y, y, masks).output;
   if (cache.kv) {
-    const fresh = attn.projectKeyValue(y, y); // [B, H, T, Dh]
-    cache.kv = { k: concat([cache.kv.k, fresh.k], 2), v: concat([cache.kv.v, fresh.v], 2) }; // [B, H, S + T, Dh]
-    return attn.attendProjected(y, cache.kv, masks).output;
+    const sa = attn.selfAttentionAfter(y, cache.kv, masks); // cache [B, H, S, Dh] → [B, H, S + T, Dh]
+    cache.kv = sa.kv;
+    return sa.output;
   }
   const sa = attn.selfAttention(y, masks); // one packed projection; keys and values split out only if read
   cache.kv = sa.kv;
