@@ -16,7 +16,11 @@ import type { HeapStats } from './wasm/heap.js';
  * yielding. The bar is SETTLE_BYTES, or
  * more where collecting is slow: a collection of t ms waits for t·SETTLE_BYTES_PER_MS bytes, so
  * it costs at most about a sixteenth of the faults it saves (about 0.5 ms per MB). A small JS
- * heap collects in about 6 ms, so about every 190 MB. The heap grows over the first collections
+ * heap collects in about 6 ms, so about every 190 MB. t is the median of the last few
+ * collections, and the bar stops at SETTLE_MAX_BYTES: WebAssembly memory never shrinks, so a
+ * bar that followed each collection's time let one slow collection on a busy machine (100 ms:
+ * a 3 GB bar) grow the heap for good, and a long run's memory crept up with every such spike
+ * (a tiny LSTM reached 1.4 GB in the 20,000-step soak, bench/soak-train.ts). The heap grows over the first collections
  * until it holds the live tensors plus a bar's worth of free blocks; from then on steps take no
  * fresh memory. It also asks whenever the blocks not yet returned, plus what the last step
  * took, would pass the heap's high-water mark: a step bigger than the bar (a translation batch
@@ -31,6 +35,10 @@ import type { HeapStats } from './wasm/heap.js';
 export const SETTLE_BYTES = 64 * 1024 * 1024;
 /** Bytes of allocation each millisecond of collecting must be worth. */
 export const SETTLE_BYTES_PER_MS = 32 * 1024 * 1024;
+/** Most bytes allocated between two collections, however slow collecting is. */
+export const SETTLE_MAX_BYTES = 256 * 1024 * 1024;
+/** How many of the latest collection times the bar follows (their median). */
+const SETTLE_TIMES = 7;
 
 /**
  * The `afterStep` of a backend whose heap reports `stats`, with its own count of what was
@@ -41,6 +49,7 @@ export function settler(stats: () => HeapStats): () => Promise<void> {
   let allocatedAtLast = 0;
   let allocatedAtStep = 0;
   let bar = SETTLE_BYTES;
+  const times: number[] = [];
   return async () => {
     const collect = (globalThis as { gc?: unknown }).gc;
     if (typeof collect !== 'function') return;
@@ -52,6 +61,13 @@ export function settler(stats: () => HeapStats): () => Promise<void> {
     allocatedAtLast = allocatedBytes;
     const t0 = performance.now();
     collect();
-    bar = Math.max(SETTLE_BYTES, (performance.now() - t0) * SETTLE_BYTES_PER_MS);
+    times.push(performance.now() - t0);
+    if (times.length > SETTLE_TIMES) times.shift();
+    bar = Math.min(SETTLE_MAX_BYTES, Math.max(SETTLE_BYTES, median(times) * SETTLE_BYTES_PER_MS));
   };
+}
+
+function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
 }

@@ -14,6 +14,7 @@ import { registerTrain } from './commands/train.js';
 import { registerBench } from './commands/bench.js';
 import { registerCompare } from './commands/compare.js';
 import { registerExport } from './commands/export.js';
+import { registerServe } from './commands/serve.js';
 import { SEQLAB_VERSION } from '../store/checkpoint.js';
 import { debugRequested, reportError } from './run.js';
 
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerBench(program);
   registerCompare(program);
   registerExport(program);
+  registerServe(program);
   for (const c of program.commands) {
     c.exitOverride();
     c.configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? '' : s) });

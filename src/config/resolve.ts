@@ -11,7 +11,8 @@ import { SeqlabError } from '../errors.js';
 /** A bad value for one config key. `section` is the config's name (`model`, `trainer`, `memory`). */
 export class ConfigError extends SeqlabError {
   constructor(readonly section: string, readonly key: string, readonly problem: string) {
-    super(`${section}.${key}: ${problem}`);
+    // A key read from a file may hold anything, a line break included: quote any but a plain name.
+    super(`${section}.${/^[\w.[\]-]+$/.test(key) ? key : JSON.stringify(key)}: ${problem}`);
     this.name = 'ConfigError';
   }
 }
@@ -29,7 +30,7 @@ export function resolveConfig<C extends object>(section: string, defaults: Reado
   for (const layer of layers) {
     for (const [key, value] of Object.entries(layer)) {
       if (value === undefined) continue;
-      if (!(key in defaults)) throw new ConfigError(section, key, `unknown key (expected one of ${Object.keys(defaults).join(', ')})`);
+      if (!Object.hasOwn(defaults, key)) throw new ConfigError(section, key, `unknown key (expected one of ${Object.keys(defaults).join(', ')})`);
       const expected = typeof (defaults as Record<string, unknown>)[key];
       if (typeof value !== expected) throw new ConfigError(section, key, `must be a ${expected}, got ${shown(value)}`);
       const allowed = (choices as Record<string, readonly string[] | undefined>)[key];
@@ -40,6 +41,12 @@ export function resolveConfig<C extends object>(section: string, defaults: Reado
     }
   }
   return out as C;
+}
+
+/** A value read from a file as an error message shows it: JSON on one line, cut short ('nothing' for undefined). */
+export function jsonText(v: unknown, max = 60): string {
+  const text = v === undefined ? 'nothing' : JSON.stringify(v);
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
 }
 
 /** A value as an error message shows it (numbers as JavaScript writes them, so Infinity stays Infinity). */
@@ -71,7 +78,7 @@ export function splitSettings(settings: Readonly<Record<string, unknown>>, secti
   where: string): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = Object.fromEntries(Object.keys(sections).map((s) => [s, {}]));
   for (const [key, value] of Object.entries(settings)) {
-    const section = Object.keys(sections).find((s) => key in sections[s]);
+    const section = Object.keys(sections).find((s) => Object.hasOwn(sections[s], key));
     if (!section) {
       const known = Object.values(sections).flatMap((d) => Object.keys(d));
       throw new ConfigError(where, key, `unknown setting (expected one of ${known.join(', ')})`);

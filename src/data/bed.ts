@@ -96,7 +96,8 @@ export function formatBed6(regions: Iterable<BedRegion>): string {
     assert(Number.isSafeInteger(r.start) && Number.isSafeInteger(r.end) && r.start >= 0 && r.end >= r.start,
       `BED region ${r.chrom}:${r.start}-${r.end} has bad coordinates`);
     assert(r.prob >= 0 && r.prob <= 1, `BED region probability ${r.prob} outside [0, 1]`);
-    assert(!/[\t\n]/.test(r.chrom + r.name) && r.chrom !== '' && r.name !== '', `BED chrom or name '${r.chrom}' '${r.name}' unwritable`);
+    assert(!/[\t\n\r]/.test(r.chrom + r.name) && r.chrom.trim() === r.chrom && r.name.trim() === r.name && r.chrom !== '' && r.name !== '',
+      `BED chrom or name '${r.chrom}' '${r.name}' unwritable (the reader trims columns)`);
     lines.push(`${r.chrom}\t${r.start}\t${r.end}\t${r.name}\t${Math.round(r.prob * 1000)}\t${r.strand ?? '.'}\n`);
   }
   return lines.join('');

@@ -1,11 +1,12 @@
 /**
  * A checkpoint store on a folder (Node only): today's folder contract, with every write to a
- * temporary file renamed into place, so a failure never leaves a half-written file.
+ * temporary file renamed into place, so neither a failure (a full disk) nor a kill leaves a
+ * half-written file.
  */
-import { appendFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SeqlabError } from '../errors.js';
-import { readBytes, readText, writeAtomic } from './files.js';
+import { makeFolder, readBytes, readText, removeTemporaryFiles, writeAtomic, writeFailure } from './files.js';
 import type { CheckpointStore, DataSource } from './store.js';
 
 export class FileStore implements CheckpointStore {
@@ -15,11 +16,13 @@ export class FileStore implements CheckpointStore {
     return existsSync(this.name) && statSync(this.name).isDirectory();
   }
 
+  /** Creates the folder, and clears the temporary files a killed writer left in it. */
   create(): void {
     if (existsSync(this.name) && !statSync(this.name).isDirectory()) {
       throw new SeqlabError(`'${this.name}' exists and is not a folder`);
     }
-    mkdirSync(this.name, { recursive: true });
+    makeFolder(this.name);
+    removeTemporaryFiles(this.name);
   }
 
   has(file: string): boolean {
@@ -38,8 +41,33 @@ export class FileStore implements CheckpointStore {
     writeAtomic(this.path(file), data);
   }
 
+  /**
+   * Rewrites the file whole with `text` added (metrics.jsonl is small: one line per
+   * evaluation), so a kill mid-write never leaves half a line.
+   */
   append(file: string, text: string): void {
-    appendFileSync(this.path(file), text);
+    const before = this.has(file) ? this.read(file) : new Uint8Array(0);
+    const add = new TextEncoder().encode(text);
+    const joined = new Uint8Array(before.length + add.length);
+    joined.set(before);
+    joined.set(add, before.length);
+    this.write(file, joined);
+  }
+
+  remove(file: string): void {
+    try {
+      rmSync(this.path(file), { force: true });
+    } catch (err) {
+      throw writeFailure(err, this.path(file));
+    }
+  }
+
+  rename(from: string, to: string): void {
+    try {
+      renameSync(this.path(from), this.path(to));
+    } catch (err) {
+      throw writeFailure(err, this.path(to));
+    }
   }
 
   path(file: string): string {

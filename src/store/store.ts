@@ -10,6 +10,8 @@
  *   model.safetensors    the best weights by validation loss (a counted model keeps its own file)
  *   last.safetensors     the latest weights, with optimizer.safetensors and trainer-state.json
  *   metrics.jsonl        one JSON object per evaluation
+ * and, for a moment while a resume point is saved, `.last.safetensors.next` and
+ * `.optimizer.safetensors.next` (tasks/run-training.ts says how the three files stay one set).
  */
 import { SeqlabError } from '../errors.js';
 
@@ -28,8 +30,12 @@ export interface CheckpointStore {
   readText(file: string): string;
   /** Replaces a file whole (atomically on disk: a temporary file, then a rename). */
   write(file: string, data: Uint8Array | string): void;
-  /** Adds text at the end of a file (metrics.jsonl), creating it if needed. */
+  /** Adds text at the end of a file (metrics.jsonl), creating it if needed; the file stays whole. */
   append(file: string, text: string): void;
+  /** Removes a file; a missing one is no error. */
+  remove(file: string): void;
+  /** Renames a file, replacing `to` in one step (atomically on disk). */
+  rename(from: string, to: string): void;
   /** The store's path to a file, for messages. */
   path(file: string): string;
 }
@@ -85,6 +91,17 @@ export class MemoryStore implements CheckpointStore {
     joined.set(before);
     joined.set(add, before.length);
     this.write(file, joined);
+  }
+
+  remove(file: string): void {
+    this.files.delete(file);
+  }
+
+  rename(from: string, to: string): void {
+    const bytes = this.files.get(from);
+    if (!bytes) throw new SeqlabError(`${this.path(from)}: missing`);
+    this.files.set(to, bytes);
+    this.files.delete(from);
   }
 
   path(file: string): string {

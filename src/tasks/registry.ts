@@ -2,8 +2,11 @@
  * The one list of tasks. `seqlab train TASK` looks a task up by name; every command that reads
  * a checkpoint looks it up by `config.task`. Adding a task is adding its folder and one line here.
  */
+import { resolveConfig } from '../config/resolve.js';
 import { SeqlabError } from '../errors.js';
-import { readConfig } from '../store/checkpoint.js';
+import { configSection, inFile, readConfig, type StoredConfig } from '../store/checkpoint.js';
+import { SCHEDULE_KINDS } from '../train/schedule.js';
+import { defaultTrainerConfig } from '../train/trainer.js';
 import { type CheckpointStore, FILES } from '../store/store.js';
 import { classifyTask, tagTask } from './bio/task.js';
 import { lmTask } from './lm/task.js';
@@ -40,5 +43,12 @@ export function loadCheckpoint(store: CheckpointStore, need?: Capability): Loade
   if (need && !task.capabilities.includes(need)) {
     throw new SeqlabError(`${where}: this is a '${config.task}' checkpoint, and ${config.task} models cannot ${need}`);
   }
+  inFile(store, FILES.config, () => checkTrainSection(config));
   return task.load(config, store);
+}
+
+/** The trainer settings a checkpoint was trained with (`train`, absent in a counted model): known keys of the right types. */
+function checkTrainSection(config: StoredConfig): void {
+  if (config.train === undefined) return;
+  resolveConfig('train', defaultTrainerConfig, [configSection(config, 'train')], { schedule: SCHEDULE_KINDS, optimizer: ['sgd', 'adam', 'adamw'] });
 }

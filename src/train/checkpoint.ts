@@ -32,8 +32,28 @@ export function saveModelBytes(module: Module, metadata: Readonly<Record<string,
  */
 export function loadModelBytes(module: Module, bytes: Uint8Array, strict = true): Record<string, string> {
   const { tensors, metadata } = parseSafetensors(bytes);
+  checkStateShapes(module, tensors, strict);
   module.loadStateDict(tensors, strict);
   return metadata;
+}
+
+const shapeText = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
+
+/** Every parameter of `module` in `tensors` with its shape, and (with `strict`) no other tensor; errors name the tensor. */
+function checkStateShapes(module: Module, tensors: ReadonlyMap<string, StoredArray>, strict: boolean): void {
+  const own = module.stateDict();
+  for (const [name, p] of own) {
+    const t = tensors.get(name);
+    if (!t) throw new SeqlabError(`parameter '${name}' is missing (the model the config describes has ${own.size} parameter tensors)`);
+    if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i])) {
+      throw new SeqlabError(`parameter '${name}' has shape ${shapeText(t.shape)}, the model expects ${shapeText(p.shape)} (as its config describes it)`);
+    }
+  }
+  if (strict) {
+    for (const name of tensors.keys()) {
+      if (!own.has(name)) throw new SeqlabError(`unexpected parameter '${name}' (the model the config describes has no such tensor)`);
+    }
+  }
 }
 
 /** An optimizer's state (see `Optimizer.stateDict`) as a safetensors file. */
@@ -81,7 +101,7 @@ function stateFromFile(optimizer: Optimizer, tensors: Map<string, StoredArray>, 
   const params = new Map<string, ParamState>();
   for (const key of Object.keys(metadata)) {
     if (key.startsWith('state.') && key.endsWith('.step')) {
-      params.set(key.slice('state.'.length, -'.step'.length), { step: wholeNumber(metadata, key), buffers: {} });
+      params.set(key.slice('state.'.length, -'.step'.length), { step: wholeNumber(metadata, key), buffers: Object.create(null) as Record<string, Float32Array> });
     }
   }
   const shapes = new Map(optimizer.namedParameters().map(([name, p]) => [name, p.shape]));

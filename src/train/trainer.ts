@@ -58,6 +58,8 @@ export interface TrainState {
   rng: number[];
   extraRng: number[] | null;
   elapsed: number;
+  /** The training loss summed over the updates since the last evaluation, and their count (for its `train_loss`). */
+  window?: { loss: number; steps: number };
 }
 
 export interface StepInfo { step: number; loss: number; lr: number; tokensPerSecond: number; elapsed: number; totalSteps: number }
@@ -83,7 +85,8 @@ export interface TrainResult {
   bestLoss: number;
   bestStep: number;
   elapsed: number;
-  stoppedBy: 'steps' | 'epochs' | 'time';
+  /** `interrupted`: `stop` was aborted; the last state was saved at the step reached, without an evaluation. */
+  stoppedBy: 'steps' | 'epochs' | 'time' | 'interrupted';
 }
 
 /** Raised when the loss stops being a number: training cannot go on from there. */
@@ -104,10 +107,12 @@ function stepLimit(c: TrainerConfig, stepsPerEpoch: number): number {
  * `evalEvery` updates evaluate, keep the best model by validation loss, and save the last state
  * for `--resume`. It stops at the step, epoch or time limit, whichever comes first, after a final
  * evaluation. A NaN or infinite loss stops it with `NonFiniteLossError`. With `resume` it
- * continues a saved run and gives the same numbers as an uninterrupted one.
+ * continues a saved run and gives the same numbers as an uninterrupted one. Aborting `stop`
+ * (Ctrl-C) ends it after the update under way: the last state is saved at that step, with no
+ * extra evaluation, so resuming from it still gives the uninterrupted run's numbers.
  */
 export async function train(t: Trainable, config: TrainerConfig, events: TrainerEvents = {},
-  resume?: { state: TrainState; optimizer: (o: Optimizer) => void }): Promise<TrainResult> {
+  resume?: { state: TrainState; optimizer: (o: Optimizer) => void }, stop?: AbortSignal): Promise<TrainResult> {
   const total = stepLimit(config, t.stepsPerEpoch);
   if (total === Infinity && config.timeBudget <= 0) throw new ConfigError('train', 'steps', 'no limit given: give `steps`, `epochs` or `timeBudget`');
   const optimizer = makeOptimizer(config.optimizer, t.model, { lr: config.lr, weightDecay: config.weightDecay });
@@ -131,11 +136,12 @@ export async function train(t: Trainable, config: TrainerConfig, events: Trainer
     const w = config.warmupSteps;
     return total === Infinity ? byTime : Math.max(byTime, (step - w) / Math.max(total - w, 1));
   };
-  let windowLoss = 0;
-  let windowSteps = 0;
+  let windowLoss = s.window?.loss ?? 0;
+  let windowSteps = s.window?.steps ?? 0;
   let stoppedBy: TrainResult['stoppedBy'] = 'steps';
   t.model.train();
   while (s.step < total) {
+    if (stop?.aborted) { stoppedBy = 'interrupted'; break; }
     if (outOfTime()) { stoppedBy = 'time'; break; }
     const stepStart = now();
     const lr = applySchedule(optimizer, schedule, progress(s.step));
@@ -162,8 +168,13 @@ export async function train(t: Trainable, config: TrainerConfig, events: Trainer
     await backend().afterStep(); // this step's tensors back to the heap's free lists (backend/settle.ts)
     await yieldToEventLoop();
   }
-  if (s.step >= total && total !== Infinity) stoppedBy = config.steps > 0 && s.step >= config.steps ? 'steps' : 'epochs';
-  if (windowSteps > 0 || s.bestStep < 0) await evaluateAndSave(t, s, optimizer, rng, events, windowSteps ? windowLoss / windowSteps : NaN, started);
+  if (stoppedBy === 'interrupted') {
+    s.elapsed = (now() - started) / 1000;
+    await saveLast(t, { ...s, window: { loss: windowLoss, steps: windowSteps } }, optimizer, rng, events);
+  } else {
+    if (s.step >= total && total !== Infinity) stoppedBy = config.steps > 0 && s.step >= config.steps ? 'steps' : 'epochs';
+    if (windowSteps > 0 || s.bestStep < 0) await evaluateAndSave(t, s, optimizer, rng, events, windowSteps ? windowLoss / windowSteps : NaN, started);
+  }
   return { steps: s.step, bestLoss: s.bestLoss, bestStep: s.bestStep, elapsed: (now() - started) / 1000, stoppedBy };
 }
 
@@ -180,9 +191,14 @@ async function evaluateAndSave(t: Trainable, s: TrainState, optimizer: Optimizer
   }
   s.elapsed = (now() - started) / 1000;
   events.onEval?.({ step: s.step, metrics, best, elapsed: s.elapsed, trainLoss });
+  await saveLast(t, { ...s, window: { loss: 0, steps: 0 } }, optimizer, rng, events);
+}
+
+/** The resume point: weights and optimizer state, both marked with the step, and the trainer state. */
+async function saveLast(t: Trainable, s: TrainState, optimizer: Optimizer, rng: Rng, events: TrainerEvents): Promise<void> {
   const state: TrainState = { ...s, rng: rng.getState(), extraRng: t.extraRng?.getState() ?? null };
-  await events.onCheckpoint?.({ kind: 'last', model: saveModelBytes(t.model, { step: String(s.step) }),
-    optimizer: saveOptimizerBytes(optimizer), state });
+  const step = { step: String(s.step) };
+  await events.onCheckpoint?.({ kind: 'last', model: saveModelBytes(t.model, step), optimizer: saveOptimizerBytes(optimizer, step), state });
 }
 
 function now(): number {

@@ -59,7 +59,7 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--schedule <kind>', 'learning-rate schedule: constant | cosine (to lr/10) | linear (to 0) | noam; the decays end with the run (--steps, --epochs or --time-budget). Default: the task\'s').choices([...SCHEDULE_KINDS]))
     .option('--warmup <n>', 'linear warm-up steps for cosine, linear and noam')
     .option('--set <key=value>', 'a model or task setting, e.g. --set hiddenSize=128; trainer settings as --set train.clip=0.5 (repeatable)', collect)
-    .option('--resume', 'continue the run saved in --out (last.safetensors and optimizer state)')
+    .option('--resume', 'continue the run saved in --out (last.safetensors and optimizer state); with nothing saved yet, start from step 0. Ctrl-C (or SIGTERM) stops a run after the update under way, saves it there and exits 130 (143)')
     .option('--json', 'print one JSON object with the result on stdout')
     .action(async (name: string, flags: TrainFlags) => {
       const task = getTaskFlag(name);
@@ -74,13 +74,63 @@ export function registerTrain(program: Command): void {
       };
       const trainer = { ...trainerSets, ...trainerFlags(flags), seed } as Partial<TrainerConfig>;
       const progress = makeProgress(trainer.timeBudget ?? 0, false);
-      const result = await runTraining(task, request, fileSource, folder(flags.out), { trainer, resume: flags.resume, events: progress })
-        .finally(() => progress.stop());
+      const signals = stopOnSignals();
+      const result = await runTraining(task, request, fileSource, folder(flags.out), {
+        trainer, resume: flags.resume, events: progress, stop: signals.stop,
+        onFreshStart: (reason) => process.stderr.write(`seqlab: nothing to resume in ${flags.out} (${reason}); training from step 0\n`),
+      }).finally(() => {
+        progress.stop();
+        signals.dispose();
+      });
       const report = { arch: result.arch, steps: result.steps, best_valid_loss: result.bestLoss, best_step: result.bestStep, seconds: result.seconds,
         stopped_by: result.stoppedBy, ...(result.stoppedBy === 'counted' ? {} : { parameters: result.parameters }), out: flags.out };
       if (flags.json) printJson(report);
-      else process.stdout.write(`trained ${report.arch}: best validation loss ${report.best_valid_loss.toFixed(4)} at step ${report.best_step} (${report.steps} steps, ${report.seconds}s) → ${report.out}\n`);
+      const signal = signals.received();
+      if (result.stoppedBy === 'interrupted' && signal) {
+        process.stderr.write(`seqlab: stopped by ${signal} at step ${result.steps}, saved in ${flags.out}; to continue, run the same command with --resume\n`);
+        exitWith(SIGNAL_EXIT[signal]);
+      } else if (!flags.json) {
+        process.stdout.write(`trained ${report.arch}: best validation loss ${report.best_valid_loss.toFixed(4)} at step ${report.best_step} (${report.steps} steps, ${report.seconds}s) → ${report.out}\n`);
+      }
     });
+}
+
+/** The exit code of a run stopped by a signal: 128 + the signal's number, as shells report it. */
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+type StopSignal = keyof typeof SIGNAL_EXIT;
+
+/**
+ * Ctrl-C (SIGINT) or SIGTERM while training: the first asks the trainer to stop after the update
+ * under way and save its resume point (the process then exits 130 or 143); a second one exits at
+ * once, which is safe too, since every file of the folder is replaced whole.
+ */
+function stopOnSignals(): { stop: AbortSignal; received(): StopSignal | null; dispose(): void } {
+  const controller = new AbortController();
+  let received: StopSignal | null = null;
+  const handlers = (Object.keys(SIGNAL_EXIT) as StopSignal[]).map((name) => {
+    const handler = (): void => {
+      if (received) process.exit(SIGNAL_EXIT[name]);
+      received = name;
+      controller.abort();
+    };
+    process.on(name, handler);
+    return { name, handler };
+  });
+  return {
+    stop: controller.signal,
+    received: () => received,
+    dispose: () => handlers.forEach(({ name, handler }) => process.off(name, handler)),
+  };
+}
+
+/**
+ * Ends the process with `code` once the command has returned: `main` reports 0 for a command
+ * that did not fail, and the exit listener runs after the program has set that.
+ */
+function exitWith(code: number): void {
+  process.once('exit', () => {
+    process.exitCode = code;
+  });
 }
 
 function getTaskFlag(name: string): Task {

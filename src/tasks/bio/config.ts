@@ -2,8 +2,10 @@
  * The biology tasks' settings (config.json's `bio` section) and their recipes: `classify` (one
  * label per sequence) and `tag` (one label per position), over DNA or protein.
  */
+import { checkParameterCount, checkSizes, MAX_LAYERS, MAX_SIZE, type ParameterTerm } from '../../config/limits.js';
+import { ConfigError } from '../../config/resolve.js';
 import type { AlphabetName } from '../../data/alphabet.js';
-import { BIO_ARCHS, type BioArch } from '../../models/sequence-net.js';
+import { BIO_ARCHS, type BioArch, type SequenceNetConfig } from '../../models/sequence-net.js';
 
 export { BIO_ARCHS, type BioArch };
 
@@ -58,4 +60,42 @@ export interface BioTaskConfig {
   /** Class weights the loss used (null: none). */
   weights: number[] | null;
   model: Record<string, unknown>;
+}
+
+/**
+ * Checks a network's sizes before it is built: each size key within `MAX_SIZE` (layers and heads
+ * within `MAX_LAYERS`), a tagger's dilated convolutions within `MAX_SIZE` positions, and the
+ * parameter count they imply within `MAX_PARAMETERS` (a generous estimate per part).
+ */
+export function checkNetSizes(c: SequenceNetConfig, section = 'model'): void {
+  checkNetKeys(c, section);
+  if (c.output === 'position' && c.arch === 'cnn' && ((c.kernel - 1) + (c.kernel2 - 1) * (2 ** c.convLayers)) / 2 > MAX_SIZE) {
+    throw new ConfigError(section, 'convLayers', `${c.convLayers} dilated layers (dilation doubling each layer) see past the limit of ${MAX_SIZE} positions`);
+  }
+  checkParameterCount(section, netParameterTerms(c));
+}
+
+/** The parts of a network's parameter count, each with the size key that drives it (an upper bound, summed). */
+export function netParameterTerms(c: SequenceNetConfig): ParameterTerm[] {
+  const conv = c.arch === 'cnn' || c.arch === 'cnn-bilstm';
+  const A = c.input === 'embed' ? c.embedDim : c.letters;
+  const { channels: C, hiddenSize: H, dModel: D, dimFeedforward: F } = c;
+  const width = { cnn: C, bilstm: 2 * H, 'cnn-bilstm': 2 * H, transformer: D }[c.arch]; // what the head reads at each position
+  return [
+    { key: 'embedDim', count: c.input === 'embed' ? (c.letters + 1) * c.embedDim : 0 },
+    { key: 'channels', count: conv ? (c.kernel * A + 1) * C + (c.arch === 'cnn' ? c.convLayers - 1 : 0) * (c.kernel2 * C + 1) * C : 0 },
+    // The LSTM's first input weights, [8H, input], grow with what feeds it: the convolutions' channels in cnn-bilstm.
+    { key: c.arch === 'cnn-bilstm' ? 'channels' : 'hiddenSize', count: c.arch.includes('lstm') ? 8 * H * (c.arch === 'cnn-bilstm' ? C : A) : 0 },
+    { key: 'hiddenSize', count: c.arch.includes('lstm') ? c.lstmLayers * 8 * H * (3 * H + 2) : 0 },
+    { key: D >= F ? 'dModel' : 'dimFeedforward', count: c.arch === 'transformer' ? (c.kernel * A + 1) * D + c.numLayers * (4 * D * D + 2 * D * F + 9 * D + F) + 2 * D : 0 },
+    { key: 'length', count: c.output === 'sequence' && c.head !== 'pool' ? c.length * width * Math.max(c.fc, c.classes) : 0 },
+    { key: 'fc', count: (2 * width + c.classes + 1) * Math.max(c.fc, c.classes) + c.classes },
+  ];
+}
+
+/** Each size key of a network's settings within its limit (other types and values pass, for the resolver to judge). */
+export function checkNetKeys(c: Readonly<Record<string, unknown>> | SequenceNetConfig, section = 'model'): void {
+  const keys = c as Record<string, unknown>;
+  checkSizes(section, keys, ['embedDim', 'channels', 'kernel', 'kernel2', 'pool', 'hiddenSize', 'dModel', 'dimFeedforward', 'length', 'fc', 'classes', 'letters']);
+  checkSizes(section, keys, ['convLayers', 'lstmLayers', 'numLayers', 'nhead'], MAX_LAYERS);
 }

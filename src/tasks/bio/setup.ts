@@ -3,12 +3,13 @@
  * encoded, class weights chosen, and the network of the requested family.
  */
 import { type Alphabet, ALPHABETS, guessAlphabet } from '../../data/alphabet.js';
+import { checkSizes } from '../../config/limits.js';
 import { ConfigError, checkWhole, resolveConfig, splitSettings } from '../../config/resolve.js';
 import { defaultSequenceNetConfig, SequenceNet, type SequenceNetConfig } from '../../models/sequence-net.js';
 import type { DataSource } from '../../store/store.js';
 import { Rng } from '../../tensor/random.js';
 import type { TaskRun, TrainRequest } from '../task.js';
-import { BIO_ARCHS, BIO_CHOICES, type BioArch, type BioSettings, type BioTaskConfig, type BioTaskName, defaultBioSettings } from './config.js';
+import { BIO_ARCHS, BIO_CHOICES, type BioArch, type BioSettings, type BioTaskConfig, type BioTaskName, checkNetSizes, defaultBioSettings } from './config.js';
 import { type ClassRecord, encodeClassify, encodeTag, readClassify, readTag, type TagRecord } from './data.js';
 import { DEFAULT_ARCH, RECIPES } from './recipes.js';
 import { decideStrands } from './strand.js';
@@ -24,8 +25,8 @@ const MODEL_KEYS = defaultSequenceNetConfig;
 
 /** The network settings: defaults, the recipe, the user's; then the data's. */
 export function resolveNetConfig(task: BioTaskName, arch: BioArch, given: Record<string, unknown>, alphabet: Alphabet,
-  classes: number): SequenceNetConfig {
-  const model = resolveConfig('model', MODEL_KEYS, [RECIPES[task][arch].model, given], { input: ['onehot', 'embed'], head: ['pool', 'flatten', 'both'] });
+  classes: number, base: Record<string, unknown> = RECIPES[task][arch].model): SequenceNetConfig {
+  const model = resolveConfig('model', MODEL_KEYS, [base, given], { input: ['onehot', 'embed'], head: ['pool', 'flatten', 'both'] });
   for (const key of ['embedDim', 'channels', 'kernel', 'kernel2', 'convLayers', 'pool', 'hiddenSize', 'lstmLayers', 'dModel', 'nhead', 'numLayers', 'dimFeedforward'] as const) {
     checkWhole('model', model, key);
   }
@@ -35,7 +36,19 @@ export function resolveNetConfig(task: BioTaskName, arch: BioArch, given: Record
   for (const key of ['kernel', 'kernel2'] as const) {
     if (model[key] % 2 === 0) throw new ConfigError('model', key, `must be odd (the output keeps each position centred), got ${model[key]}`);
   }
-  return { ...model, arch, output: task === 'classify' ? 'sequence' : 'position', letters: alphabet.size, unknown: alphabet.unknown, classes };
+  const net: SequenceNetConfig = { ...model, arch, output: task === 'classify' ? 'sequence' : 'position', letters: alphabet.size, unknown: alphabet.unknown, classes };
+  checkNetSizes(net);
+  return net;
+}
+
+/** The task's settings (config.json's `bio` section): defaults, then each layer, checked. */
+export function resolveBioSettings(...layers: Record<string, unknown>[]): BioSettings {
+  const settings = resolveConfig<BioSettings>('bio', defaultBioSettings, layers, BIO_CHOICES);
+  for (const key of ['batch', 'window', 'batchTokens'] as const) checkWhole('bio', settings, key);
+  checkWhole('bio', settings, 'margin', 0);
+  checkSizes('bio', settings, ['batch', 'window', 'batchTokens', 'margin']);
+  if (2 * settings.margin >= settings.window) throw new ConfigError('bio', 'margin', `must be less than half the window (${settings.window}), got ${settings.margin}`);
+  return settings;
 }
 
 function settle(req: TrainRequest, task: BioTaskName): { arch: BioArch; settings: BioSettings; model: Record<string, unknown> } {
@@ -43,10 +56,7 @@ function settle(req: TrainRequest, task: BioTaskName): { arch: BioArch; settings
   if (req.preset !== undefined && req.preset !== 'default') throw new ConfigError(task, 'preset', `${task} has one preset, 'default'; got '${req.preset}'`);
   if (req.tokenizer !== undefined) throw new ConfigError(task, 'tokenizer', `${task} reads DNA or protein letters; it takes no tokenizer (got '${req.tokenizer}')`);
   const s = splitSettings(req.settings, { bio: defaultBioSettings, model: MODEL_KEYS }, task);
-  const settings = resolveConfig<BioSettings>('bio', defaultBioSettings, [s.bio, req.batch !== undefined ? { batch: req.batch, batchTokens: req.batch } : {}], BIO_CHOICES);
-  for (const key of ['batch', 'window', 'batchTokens'] as const) checkWhole('bio', settings, key);
-  checkWhole('bio', settings, 'margin', 0);
-  if (2 * settings.margin >= settings.window) throw new ConfigError('bio', 'margin', `must be less than half the window (${settings.window}), got ${settings.margin}`);
+  const settings = resolveBioSettings(s.bio, req.batch !== undefined ? { batch: req.batch, batchTokens: req.batch } : {});
   return { arch, settings, model: s.model };
 }
 

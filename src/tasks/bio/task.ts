@@ -7,36 +7,65 @@ import { ALPHABETS, type Alphabet } from '../../data/alphabet.js';
 import { encodeSequences, readClassifyRecords, readTagRecords } from '../../data/bio-records.js';
 import { SeqlabError } from '../../errors.js';
 import { type Motif, pwmFromActivations, pwmFromSaliency } from '../../inspect/motifs.js';
-import { defaultSequenceNetConfig, SequenceNet, type SequenceNetConfig } from '../../models/sequence-net.js';
+import { SequenceNet, type SequenceNetConfig } from '../../models/sequence-net.js';
 import { permute } from '../../ops/shape-ops.js';
 import { relu } from '../../ops/unary.js';
-import type { StoredConfig } from '../../store/checkpoint.js';
-import type { CheckpointStore, DataSource } from '../../store/store.js';
+import { MAX_SIZE } from '../../config/limits.js';
+import { ConfigError, jsonText } from '../../config/resolve.js';
+import { checkConfigKeys, configSection, inFile, loadWeights, type StoredConfig } from '../../store/checkpoint.js';
+import { type CheckpointStore, type DataSource, FILES } from '../../store/store.js';
 import { noGrad } from '../../tensor/autograd.js';
 import { Rng } from '../../tensor/random.js';
-import { loadModelBytes } from '../../train/checkpoint.js';
 import type { EvalRequest, LoadedModel, MotifRequest, Task } from '../task.js';
 import { annotateClassify, annotateTag, type AnnotateInput, type Annotation } from './annotate.js';
 import { padSequences } from './batches.js';
-import { BIO_ARCHS, type BioTaskConfig, type BioTaskName } from './config.js';
+import { BIO_ARCHS, type BioTaskConfig, type BioTaskName, checkNetKeys } from './config.js';
 import { encodeClassify, encodeTag, readClassify, readTag } from './data.js';
 import { evaluateClassify, evaluateTag } from './evaluate.js';
 import type { PredictContext } from './predict.js';
 import { DEFAULT_ARCH } from './recipes.js';
-import { setupClassify, setupTag } from './setup.js';
+import { resolveBioSettings, resolveNetConfig, setupClassify, setupTag } from './setup.js';
 
-function checkConfig(stored: StoredConfig, store: CheckpointStore): BioTaskConfig {
-  const where = store.path('config.json');
+/** The keys of config.json's `model` that come from the data, not from settings: each must agree with the rest of config.json. */
+const DATA_KEYS = ['arch', 'output', 'letters', 'unknown', 'classes'] as const;
+
+/** config.json of a biology model checked: keys, architecture, alphabet, classes, settings, weights, and the network's sizes. */
+function checkConfig(task: BioTaskName, stored: StoredConfig): { config: BioTaskConfig; net: SequenceNetConfig } {
+  const raw = stored as Record<string, unknown>;
+  checkConfigKeys(raw, ['arch', 'alphabet', 'classes', 'bio', 'model'], ['weights', 'train']);
+  if (!(BIO_ARCHS as readonly unknown[]).includes(raw.arch)) {
+    throw new SeqlabError(`"arch": unknown architecture ${jsonText(raw.arch)} (expected ${BIO_ARCHS.join(', ')})`);
+  }
+  if (typeof raw.alphabet !== 'string' || !Object.hasOwn(ALPHABETS, raw.alphabet)) {
+    throw new SeqlabError(`"alphabet": unknown alphabet ${jsonText(raw.alphabet)} (expected ${Object.keys(ALPHABETS).join(', ')})`);
+  }
+  const classes = raw.classes;
+  if (!Array.isArray(classes) || classes.length < 2 || classes.length > MAX_SIZE || !classes.every((c) => typeof c === 'string' && c !== '' && c.trim() === c && !/[\t\n\r]/.test(c))
+    || new Set(classes).size !== classes.length) {
+    throw new SeqlabError(`"classes": must list 2 to ${MAX_SIZE} different class names (no tabs, line breaks or surrounding spaces), got ${jsonText(classes)}`);
+  }
+  const weights = raw.weights;
+  if (weights !== undefined && weights !== null && !(Array.isArray(weights) && weights.length === classes.length
+    && weights.every((w) => typeof w === 'number' && Number.isFinite(w) && w >= 0))) {
+    throw new SeqlabError(`"weights": must be null or one number >= 0 per class (${classes.length}), got ${jsonText(weights)}`);
+  }
   const config = stored as unknown as BioTaskConfig;
-  for (const key of ['arch', 'alphabet', 'classes', 'bio', 'model'] as const) {
-    if (config[key] === undefined) throw new SeqlabError(`${where}: "${key}" is missing`);
+  const bio = resolveBioSettings(configSection(raw, 'bio'));
+  const alphabet = ALPHABETS[config.alphabet];
+  const section = configSection(raw, 'model');
+  const expected: Record<(typeof DATA_KEYS)[number], unknown> = { arch: config.arch, output: task === 'classify' ? 'sequence' : 'position',
+    letters: alphabet.size, unknown: alphabet.unknown, classes: classes.length };
+  const settings: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(section)) {
+    if (!(DATA_KEYS as readonly string[]).includes(key)) settings[key] = value;
+    else if (value !== expected[key as (typeof DATA_KEYS)[number]]) {
+      throw new ConfigError('model', key, `${JSON.stringify(value)} disagrees with the rest of config.json, which gives ${JSON.stringify(expected[key as (typeof DATA_KEYS)[number]])}`);
+    }
   }
-  if (!(BIO_ARCHS as readonly string[]).includes(config.arch)) throw new SeqlabError(`${where}: unknown architecture '${config.arch}'`);
-  if (!(config.alphabet in ALPHABETS)) throw new SeqlabError(`${where}: unknown alphabet '${config.alphabet}'`);
-  if (!Array.isArray(config.classes) || config.classes.length < 2 || !config.classes.every((c) => typeof c === 'string')) {
-    throw new SeqlabError(`${where}: "classes" must list at least two class names`);
-  }
-  return config;
+  checkNetKeys(settings); // a size past its limit is named before any check that compares it with another key
+  // Settings added after a checkpoint was made take their defaults (a pooling head, say).
+  const net = resolveNetConfig(task, config.arch, settings, alphabet, classes.length, {});
+  return { config: { ...config, bio }, net };
 }
 
 /** Sequences to annotate: FASTA or CSV/TSV for classifiers (labels optional), FASTA for taggers. */
@@ -61,11 +90,10 @@ function filterMotifs(net: SequenceNet, seqs: readonly Uint8Array[], alphabet: A
 }
 
 function load(stored: StoredConfig, store: CheckpointStore): LoadedModel {
-  const config = checkConfig(stored, store);
+  const { config, net: netConfig } = inFile(store, FILES.config, () => checkConfig(stored.task as BioTaskName, stored));
   const alphabet = ALPHABETS[config.alphabet];
-  // Settings added after a checkpoint was made take their defaults (a pooling head, say).
-  const net = new SequenceNet({ ...defaultSequenceNetConfig, ...config.model } as SequenceNetConfig, new Rng(0));
-  loadModelBytes(net, store.read('model.safetensors'));
+  const net = new SequenceNet(netConfig, new Rng(0));
+  loadWeights(store, net);
   net.eval();
   const ctx: PredictContext = { net, pad: alphabet.size,
     complement: config.task === 'classify' && config.bio.reverseComplement === 'on' && alphabet.complement ? alphabet.complement : null };

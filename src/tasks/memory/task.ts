@@ -4,16 +4,18 @@
  * fresh from the trainer's generator, validation is a fixed seeded set, and `eval` scores a
  * fresh seeded set the model never saw.
  */
-import { ConfigError, checkWhole, resolveConfig, splitSettings } from '../../config/resolve.js';
+import { ConfigError, checkWhole, jsonText, resolveConfig, splitSettings } from '../../config/resolve.js';
 import { buildCausalLm, type CausalLm } from '../../models/causal-lm.js';
-import { LM_ARCHS, type LmArch, type LmConfig, resolveLmConfig, settableLmKeys } from '../../models/lm-config.js';
+import { LM_ARCHS, type LmArch, type LmConfig, outputClasses, resolveLmConfig, settableLmKeys } from '../../models/lm-config.js';
 import { crossEntropy } from '../../nn/functional.js';
 import { reshape } from '../../ops/shape-ops.js';
-import type { StoredConfig } from '../../store/checkpoint.js';
-import type { CheckpointStore } from '../../store/store.js';
+import { checkConfigKeys, configSection, inFile, loadWeights, type StoredConfig } from '../../store/checkpoint.js';
+import { type CheckpointStore, FILES } from '../../store/store.js';
 import { noGrad } from '../../tensor/autograd.js';
 import { Rng } from '../../tensor/random.js';
-import { loadModelBytes } from '../../train/checkpoint.js';
+import { checkSizes, MAX_SIZE } from '../../config/limits.js';
+import { SeqlabError } from '../../errors.js';
+import { checkLmKeys, checkLmSizes } from '../lm/config.js';
 import type { Trainable } from '../../train/trainer.js';
 import type { LoadedModel, Task, TaskRun, TrainRequest } from '../task.js';
 import { IGNORE, MEMORY_KINDS, type MemoryBatch, memoryBatch, type MemoryKind, problemShape } from './problems.js';
@@ -63,6 +65,7 @@ function resolveMemory(layer: Record<string, unknown>): MemorySettings {
   checkWhole('memory', m, 'symbols', 2);
   checkWhole('memory', m, 'validSize', 1);
   checkWhole('memory', m, 'evalSize', 1);
+  checkSizes('memory', m, ['lag', 'symbols', 'validSize', 'evalSize']);
   return m;
 }
 
@@ -109,7 +112,9 @@ function setup(req: TrainRequest): TaskRun {
   const shape = problemShape(memory.kind, memory.lag, memory.symbols);
   const recipe = RECIPES[arch as LmArch];
   const model = resolveLmConfig(arch as LmArch, shape.tokens, recipe.model, s.model, { context: shape.length, outputSize: shape.classes });
+  checkLmSizes(model);
   const batch = req.batch ?? BATCH;
+  if (batch > MAX_SIZE) throw new ConfigError('memory', 'batch', `${batch} is past the limit of ${MAX_SIZE}`);
   const rng = new Rng(req.seed);
   const lm = buildCausalLm(model, rng);
   const valid = fixedSet(memory, memory.validSize, req.seed + VALID_SEED);
@@ -131,11 +136,45 @@ function setup(req: TrainRequest): TaskRun {
   return { config: { ...config }, files: {}, trainable, recipe: { lr: recipe.lr, steps: 2000, evalEvery: 100 }, parameters: lm.parameterCount() };
 }
 
+/** config.json of a memory model checked: keys, the problem's settings, and a model that fits the problem, within the size limits. */
+function checkConfig(stored: StoredConfig): { config: MemoryConfig; memory: MemorySettings; model: LmConfig } {
+  const raw = stored as Record<string, unknown>;
+  checkConfigKeys(raw, ['arch', 'memory', 'model', 'seed'], ['batch', 'train']);
+  if (!(LM_ARCHS as readonly unknown[]).includes(raw.arch)) {
+    throw new SeqlabError(`"arch": unknown architecture ${jsonText(raw.arch)} (expected ${LM_ARCHS.join(', ')})`);
+  }
+  for (const key of ['seed', 'batch']) {
+    const v = raw[key];
+    if (v !== undefined && !(Number.isSafeInteger(v) && (v as number) >= (key === 'seed' ? 0 : 1))) {
+      throw new SeqlabError(`"${key}": must be a whole number >= ${key === 'seed' ? 0 : 1}, got ${jsonText(v)}`);
+    }
+  }
+  const arch = raw.arch as LmArch;
+  const memory = resolveMemory(configSection(raw, 'memory'));
+  const shape = problemShape(memory.kind, memory.lag, memory.symbols);
+  const section = configSection(raw, 'model');
+  if (section.arch !== undefined && section.arch !== arch) {
+    throw new ConfigError('model', 'arch', `${jsonText(section.arch)} differs from "arch" ${JSON.stringify(arch)}`);
+  }
+  if (!(typeof section.vocabSize === 'number' && section.vocabSize >= shape.tokens)) {
+    throw new ConfigError('model', 'vocabSize', `${jsonText(section.vocabSize)}, but the ${memory.kind} problem has ${shape.tokens} tokens`);
+  }
+  checkLmKeys(section);
+  const model = resolveLmConfig(arch, section.vocabSize, section);
+  checkLmSizes(model);
+  if (outputClasses(model) !== shape.classes) {
+    throw new ConfigError('model', 'outputSize', `${model.outputSize} scores ${outputClasses(model)} classes, but the ${memory.kind} problem has ${shape.classes}`);
+  }
+  if (arch === 'transformer' && model.context < shape.length) {
+    throw new ConfigError('model', 'context', `${model.context} is shorter than the ${memory.kind} problem's ${shape.length} positions`);
+  }
+  return { config: stored as unknown as MemoryConfig, memory, model };
+}
+
 function load(stored: StoredConfig, store: CheckpointStore): LoadedModel {
-  const config = stored as unknown as MemoryConfig;
-  const memory = resolveMemory(config.memory as unknown as Record<string, unknown>);
-  const model = buildCausalLm(resolveLmConfig(config.arch, config.model.vocabSize, config.model), new Rng(0));
-  loadModelBytes(model, store.read('model.safetensors'));
+  const { config, memory, model: modelConfig } = inFile(store, FILES.config, () => checkConfig(stored));
+  const model = buildCausalLm(modelConfig, new Rng(0));
+  loadWeights(store, model);
   model.eval();
   return {
     config: stored,

@@ -5,9 +5,10 @@
 import { BpeTokenizer } from '../../data/bpe-tokenizer.js';
 import type { Tokenizer } from '../../data/tokenizer.js';
 import { ConfigError, checkRange, checkWhole, resolveConfig, splitSettings } from '../../config/resolve.js';
-import { defaultRnnSeq2SeqConfig, RnnSeq2Seq } from '../../models/rnn-seq2seq.js';
+import { checkSizes } from '../../config/limits.js';
+import { defaultRnnSeq2SeqConfig, resolveRnnSeq2SeqConfig, RnnSeq2Seq } from '../../models/rnn-seq2seq.js';
 import type { Seq2Seq } from '../../models/seq2seq.js';
-import { defaultTransformerSeq2SeqConfig, TransformerSeq2Seq } from '../../models/transformer-seq2seq.js';
+import { defaultTransformerSeq2SeqConfig, resolveTransformerSeq2SeqConfig, TransformerSeq2Seq } from '../../models/transformer-seq2seq.js';
 import { crossEntropy } from '../../nn/functional.js';
 import { reshape } from '../../ops/shape-ops.js';
 import type { DataSource } from '../../store/store.js';
@@ -16,7 +17,7 @@ import { Rng } from '../../tensor/random.js';
 import type { Trainable, TrainerConfig } from '../../train/trainer.js';
 import type { TaskRun, TrainRequest } from '../task.js';
 import { type Example, IGNORE, pairBatch, tokenBuckets } from './batches.js';
-import { defaultTranslateSettings, defaultTranslateTokenizer, TRANSLATE_ARCHS, type TranslateArch, type TranslateSettings,
+import { checkSeq2SeqKeys, checkSeq2SeqSizes, defaultTranslateSettings, defaultTranslateTokenizer, TRANSLATE_ARCHS, type TranslateArch, type TranslateSettings,
   type TranslateTaskConfig, type TranslateTokenizerSettings } from './config.js';
 import { filterPairs, type Pair, readPairs } from './pairs.js';
 import { translateTexts, type TranslatorContext } from './translator.js';
@@ -74,10 +75,7 @@ export function setupTranslate(req: TrainRequest, data: DataSource): TaskRun {
   const s = splitSettings(req.settings, { tokenizer: defaultTranslateTokenizer, translate: defaultTranslateSettings, model: modelDefaults(arch) }, 'translate');
   const tok = resolveConfig<TranslateTokenizerSettings>('tokenizer', defaultTranslateTokenizer, [s.tokenizer]);
   checkWhole('tokenizer', tok, 'vocabSize', 8);
-  const settings = resolveConfig<TranslateSettings>('translate', defaultTranslateSettings, [s.translate]);
-  for (const key of ['batchTokens', 'maxLength', 'evalSentences'] as const) checkWhole('translate', settings, key, key === 'evalSentences' ? 0 : 1);
-  checkRange('translate', settings, 'labelSmoothing', 0, 1);
-  if (!(settings.maxRatio >= 1)) throw new ConfigError('translate', 'maxRatio', `must be >= 1, got ${settings.maxRatio}`);
+  const settings = resolveTranslateSettings(s.translate);
   let train = readPairs(data, req.train, 'training data');
   let valid: Pair[];
   if (req.valid) valid = readPairs(data, req.valid, 'validation data');
@@ -91,6 +89,7 @@ export function setupTranslate(req: TrainRequest, data: DataSource): TaskRun {
   const validExamples = tokenize(valid, source, target).filter((e) => e.src.length > 0 && e.tgt.length > 0);
   const special = { pad: source.vocab.pad!, bos: target.vocab.bos!, eos: target.vocab.eos! };
   const model = resolveModel(arch, s.model, source.vocabSize, target.vocabSize, special.pad, tok.joint);
+  resolveSeq2SeqModel(arch, model);
   const rng = new Rng(req.seed);
   const net = buildSeq2Seq(arch, model, rng);
   const buckets = tokenBuckets(examples, req.batch ?? settings.batchTokens);
@@ -98,6 +97,24 @@ export function setupTranslate(req: TrainRequest, data: DataSource): TaskRun {
   const trainable = translateTrainable(net, buckets, validExamples, valid, { source, target, special, settings }, rng);
   return { config: { ...config }, files: { 'vocab.json': JSON.stringify({ source: source.toJSON(), target: target.toJSON() }) },
     trainable, recipe: RECIPES[arch].trainer, parameters: net.parameterCount() };
+}
+
+/** The task's settings (config.json's `translate` section): defaults, then `layer`, checked. */
+export function resolveTranslateSettings(layer: Record<string, unknown>): TranslateSettings {
+  const settings = resolveConfig<TranslateSettings>('translate', defaultTranslateSettings, [layer]);
+  for (const key of ['batchTokens', 'maxLength', 'evalSentences'] as const) checkWhole('translate', settings, key, key === 'evalSentences' ? 0 : 1);
+  checkSizes('translate', settings, ['batchTokens', 'maxLength', 'evalSentences']);
+  checkRange('translate', settings, 'labelSmoothing', 0, 1);
+  if (!(settings.maxRatio >= 1)) throw new ConfigError('translate', 'maxRatio', `must be >= 1, got ${settings.maxRatio}`);
+  return settings;
+}
+
+/** The model settings of `arch` resolved and checked (keys, types, ranges, sizes) without building the model. */
+export function resolveSeq2SeqModel(arch: TranslateArch, model: Record<string, unknown>): Record<string, unknown> {
+  checkSeq2SeqKeys(arch, model); // a size past its limit is named before any check that compares it with another key
+  const c = arch === 'transformer' ? resolveTransformerSeq2SeqConfig(model) : resolveRnnSeq2SeqConfig(model);
+  checkSeq2SeqSizes(arch, c as unknown as Record<string, unknown>);
+  return { ...c };
 }
 
 /**

@@ -5,34 +5,53 @@
 import { tokenizerFromJson } from '../../data/tokenizers.js';
 import { corpusBleu } from '../../metrics/bleu.js';
 import { corpusChrf } from '../../metrics/chrf.js';
-import type { StoredConfig } from '../../store/checkpoint.js';
-import type { CheckpointStore, DataSource } from '../../store/store.js';
+import { BOS, EOS, PAD, type Tokenizer, type TokenizerJson } from '../../data/tokenizer.js';
+import { checkConfigKeys, checkVocabFile, configSection, inFile, loadWeights, type StoredConfig } from '../../store/checkpoint.js';
+import { type CheckpointStore, type DataSource, FILES } from '../../store/store.js';
 import { Rng } from '../../tensor/random.js';
-import { loadModelBytes } from '../../train/checkpoint.js';
-import { ConfigError } from '../../config/resolve.js';
+import { ConfigError, jsonText, resolveConfig } from '../../config/resolve.js';
 import { SeqlabError } from '../../errors.js';
 import type { EvalRequest, LoadedModel, Task, TranslateRequest, TranslationResult } from '../task.js';
-import { TRANSLATE_ARCHS, type TranslateTaskConfig } from './config.js';
+import { defaultTranslateTokenizer, TRANSLATE_ARCHS, type TranslateArch } from './config.js';
 import { readPairs } from './pairs.js';
-import { buildSeq2Seq, setupTranslate } from './setup.js';
+import { buildSeq2Seq, resolveSeq2SeqModel, resolveTranslateSettings, setupTranslate } from './setup.js';
 import { translateTexts, type TranslatorContext } from './translator.js';
 import { explainTranslation } from './explain.js';
 
 /** Beam width `eval` decodes with unless told. */
 const EVAL_BEAM = 5;
 
+/** config.json of a translation model checked: keys, tokenizers (with the reserved tokens decoding needs), settings and sizes. */
+function checkConfig(stored: StoredConfig): { arch: TranslateArch; source: Tokenizer; target: Tokenizer; model: Record<string, unknown> } {
+  const raw = stored as Record<string, unknown>;
+  checkConfigKeys(raw, ['arch', 'source', 'target', 'model'], ['tokenizer', 'translate', 'train']);
+  if (!(TRANSLATE_ARCHS as readonly unknown[]).includes(raw.arch)) {
+    throw new SeqlabError(`"arch": unknown translation architecture ${jsonText(raw.arch)} (expected ${TRANSLATE_ARCHS.join(', ')})`);
+  }
+  const arch = raw.arch as TranslateArch;
+  const source = tokenizerFromJson(raw.source as TokenizerJson, 'source');
+  const target = tokenizerFromJson(raw.target as TokenizerJson, 'target');
+  if (source.vocab.pad === null) throw new SeqlabError(`source.vocab: has no ${PAD} token, which a translation model pads with`);
+  for (const special of [BOS, EOS]) {
+    if (!target.vocab.has(special)) throw new SeqlabError(`target.vocab: has no ${special} token, which a translation model decodes with`);
+  }
+  if (raw.tokenizer !== undefined) resolveConfig('tokenizer', defaultTranslateTokenizer, [configSection(raw, 'tokenizer')]);
+  if (raw.translate !== undefined) resolveTranslateSettings(configSection(raw, 'translate'));
+  const section = configSection(raw, 'model');
+  const sizes = { sourceVocab: source.vocabSize, targetVocab: target.vocabSize, padId: source.vocab.pad } as const;
+  for (const [key, want] of Object.entries(sizes)) {
+    if (section[key] !== undefined && section[key] !== want) {
+      throw new ConfigError('model', key, `${jsonText(section[key])}, but the ${key === 'targetVocab' ? 'target' : 'source'} tokenizer has ${key === 'padId' ? `${PAD} at ${want}` : `${want} tokens`}`);
+    }
+  }
+  return { arch, source, target, model: resolveSeq2SeqModel(arch, section) };
+}
+
 function load(stored: StoredConfig, store: CheckpointStore): LoadedModel {
-  const config = stored as unknown as TranslateTaskConfig;
-  for (const key of ['arch', 'source', 'target', 'model'] as const) {
-    if (config[key] === undefined) throw new SeqlabError(`${store.path('config.json')}: "${key}" is missing`);
-  }
-  if (!(TRANSLATE_ARCHS as readonly string[]).includes(config.arch)) {
-    throw new SeqlabError(`${store.path('config.json')}: unknown translation architecture '${config.arch}'`);
-  }
-  const source = tokenizerFromJson(config.source);
-  const target = tokenizerFromJson(config.target);
-  const net = buildSeq2Seq(config.arch, config.model, new Rng(0));
-  loadModelBytes(net, store.read('model.safetensors'));
+  const { arch, source, target, model } = inFile(store, FILES.config, () => checkConfig(stored));
+  checkVocabFile(store, { source: { tokenizer: source, sizeKey: 'model.sourceVocab' }, target: { tokenizer: target, sizeKey: 'model.targetVocab' } });
+  const net = buildSeq2Seq(arch, model, new Rng(0));
+  loadWeights(store, net);
   net.eval();
   const ctx: TranslatorContext = { source, target, special: { pad: source.vocab.pad!, bos: target.vocab.bos!, eos: target.vocab.eos! } };
   return {
