@@ -7,7 +7,7 @@ import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SeqlabError } from '../errors.js';
 import { makeFolder, readBytes, readText, removeTemporaryFiles, writeAtomic, writeFailure } from './files.js';
-import type { CheckpointStore, DataSource } from './store.js';
+import { type CheckpointStore, type DataSource, withText } from './store.js';
 
 export class FileStore implements CheckpointStore {
   constructor(readonly name: string) {}
@@ -46,12 +46,7 @@ export class FileStore implements CheckpointStore {
    * evaluation), so a kill mid-write never leaves half a line.
    */
   append(file: string, text: string): void {
-    const before = this.has(file) ? this.read(file) : new Uint8Array(0);
-    const add = new TextEncoder().encode(text);
-    const joined = new Uint8Array(before.length + add.length);
-    joined.set(before);
-    joined.set(add, before.length);
-    this.write(file, joined);
+    this.write(file, withText(this.has(file) ? this.read(file) : new Uint8Array(0), text));
   }
 
   remove(file: string): void {

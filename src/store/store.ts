@@ -50,6 +50,15 @@ export const FILES = {
   metrics: 'metrics.jsonl',
 } as const;
 
+/** `before` with `text` (UTF-8) added at the end: what a store's `append` writes whole. */
+export function withText(before: Uint8Array, text: string): Uint8Array {
+  const add = new TextEncoder().encode(text);
+  const joined = new Uint8Array(before.length + add.length);
+  joined.set(before);
+  joined.set(add, before.length);
+  return joined;
+}
+
 /** A store held in memory (a browser Worker, tests): files are copies, so callers cannot alias them. */
 export class MemoryStore implements CheckpointStore {
   private readonly files = new Map<string, Uint8Array>();
@@ -85,12 +94,7 @@ export class MemoryStore implements CheckpointStore {
   }
 
   append(file: string, text: string): void {
-    const before = this.files.get(file) ?? new Uint8Array(0);
-    const add = new TextEncoder().encode(text);
-    const joined = new Uint8Array(before.length + add.length);
-    joined.set(before);
-    joined.set(add, before.length);
-    this.write(file, joined);
+    this.write(file, withText(this.files.get(file) ?? new Uint8Array(0), text));
   }
 
   remove(file: string): void {
