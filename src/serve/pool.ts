@@ -2,7 +2,10 @@
  * The server's inference pool: a fixed number of piscina worker threads (worker.ts), each holding
  * every served model, and a bounded queue in front of them. A job that waits too long or runs
  * too long is aborted (piscina stops the worker running it and starts a fresh one, which loads
- * the models again); a job that finds the queue full is refused at once.
+ * the models again); a job that finds the queue full is refused at once. A job whose client
+ * goes away is cancelled without stopping its worker: the job carries a flag in shared memory
+ * that the worker reads before it starts and between tokens or batches, so a phone keyboard
+ * that drops stale requests as the user types costs a few milliseconds, not a model reload.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -43,6 +46,9 @@ export class InferencePool {
   /** Settles once every worker has loaded the models. */
   readonly ready: Promise<void>;
 
+  /** Called with the thread id of each worker that replaced a stopped one, once it has loaded the models. */
+  onReplaced?: (threadId: number) => void;
+
   constructor(models: readonly { id: string; dir: string }[], readonly options: PoolOptions) {
     this.ready = new Promise((done) => (this.markReady = done));
     const setup: WorkerSetup = { models: models.map(({ id, dir }) => ({ id, dir })) };
@@ -58,6 +64,8 @@ export class InferencePool {
     });
     this.pool.on('message', (m: unknown) => {
       if (!isLoaded(m)) return;
+      // A worker that loads after the pool was ready replaces one stopped past the timeout.
+      if (this.isReady) this.onReplaced?.(m.seqlabLoaded);
       this.loaded.add(m.seqlabLoaded);
       if (this.loaded.size >= options.workers) this.markReady();
     });
@@ -82,21 +90,28 @@ export class InferencePool {
 
   /**
    * Runs `job` on a worker and returns its answer. A full queue is a 429, a job past the time
-   * limit a 504, a mistake in the request's data (a SeqlabError in the worker) a 400 naming
-   * `param`. `cancel` aborts the job when the client goes away.
+   * limit a 504 (its worker is stopped and replaced), a mistake in the request's data (a
+   * SeqlabError in the worker) a 400 naming `param`. `cancel` (the client went away) sets the
+   * job's cancel flag: a waiting job ends as soon as a worker takes it, a running one at its
+   * next token or batch, and the answer is a 499.
    */
   async run(job: Job, param: string, options: { cancel?: AbortSignal; transferList?: TransferListItem[] } = {}): Promise<unknown> {
     this.admit();
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
-    const signal = options.cancel ? AbortSignal.any([timeout, options.cancel]) : timeout;
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const cancel = (): void => void Atomics.store(flag, 0, 1);
+    if (options.cancel?.aborted) cancel();
+    options.cancel?.addEventListener('abort', cancel, { once: true });
     let result: JobResult;
     try {
-      result = (await this.pool.run(job, { signal, transferList: options.transferList as never })) as JobResult;
+      result = (await this.pool.run({ ...job, cancel: flag }, { signal: timeout, transferList: options.transferList as never })) as JobResult;
     } catch (err) {
       if (timeout.aborted) throw timedOut(this.options.timeoutMs / 1000);
-      if (options.cancel?.aborted) throw new ApiError(499, 'the client closed the request', 'invalid_request_error', null, 'cancelled');
       throw err;
+    } finally {
+      options.cancel?.removeEventListener('abort', cancel);
     }
+    if (options.cancel?.aborted) throw new ApiError(499, 'the client closed the request', 'invalid_request_error', null, 'cancelled');
     if (!result.ok) throw badRequest(param, result.message);
     return result.value;
   }

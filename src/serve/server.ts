@@ -13,6 +13,7 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { SeqlabError } from '../errors.js';
 import { Catalog, readCatalog } from './catalog.js';
+import { trackConnections } from './connections.js';
 import { ApiError, badRequest, bodyTooLarge, unavailable, validationError, type ValidationIssue } from './errors.js';
 import { registerOpenAiRoutes } from './openai-routes.js';
 import { InferencePool, type PoolOptions } from './pool.js';
@@ -116,6 +117,7 @@ export interface Server {
 export async function startServer(options: ServeOptions, log: (line: string) => void = () => {}): Promise<Server> {
   const catalog = new Catalog(readCatalog(options.dirs));
   const pool = new InferencePool(catalog.models, options);
+  pool.onReplaced = (id) => log(`seqlab: worker ${id} replaced one stopped past --timeout; it has loaded the models`);
   const explorer = options.explorer === undefined ? builtExplorer() : options.explorer;
   const app = await buildApp({ catalog, pool, limits: options }, explorer);
   // An idle keep-alive connection would hold the drain up for its whole timeout: answers sent
@@ -135,6 +137,7 @@ export async function startServer(options: ServeOptions, log: (line: string) => 
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new SeqlabError(`--host: cannot listen on '${options.host}'`);
     throw err;
   }
+  const connections = trackConnections(app.server);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
@@ -148,7 +151,9 @@ export async function startServer(options: ServeOptions, log: (line: string) => 
   };
   const close = (): Promise<void> => (closing ??= (async () => {
     draining = true;
-    await app.close(); // stops accepting; waits for the requests in flight
+    const closed = app.close(); // stops accepting; waits for the requests in flight
+    connections.dropIdle();
+    await closed;
     await pool.close();
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);

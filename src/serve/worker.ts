@@ -12,10 +12,10 @@
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { backend } from '../backend/index.js';
-import { annotationJson } from '../cli/commands/annotate.js';
 import { SeqlabError } from '../errors.js';
 import { FileStore } from '../store/file-store.js';
 import { MemorySource } from '../store/store.js';
+import { annotationJson } from '../tasks/bio/annotate.js';
 import { loadCheckpoint } from '../tasks/registry.js';
 import type { GenerateRequest, LoadedModel, TranslateRequest } from '../tasks/task.js';
 
@@ -24,16 +24,21 @@ export interface WorkerSetup {
   models: { id: string; dir: string }[];
 }
 
-/** One piece of work; `model` is an id the main thread has already checked. */
-export type Job =
+/**
+ * One piece of work; `model` is an id the main thread has already checked. `cancel` (one Int32 in
+ * shared memory, set to 1 by the main thread when the client goes away) is read before the job
+ * starts and between tokens or batches.
+ */
+export type Job = (
   | { kind: 'suggest'; model: string; text: string; k: number }
   | { kind: 'translate'; model: string; sentences: string[]; request: TranslateRequest }
   | { kind: 'annotate'; model: string; field: 'fasta' | 'csv'; text: string; saliency: boolean }
   | { kind: 'explain'; model: string; input: string }
-  | { kind: 'generate'; model: string; request: GenerateRequest; port?: MessagePort };
+  | { kind: 'generate'; model: string; request: GenerateRequest; port?: MessagePort }
+) & { cancel?: Int32Array };
 
-/** A job's outcome: the answer, or the message of a mistake in the request's data. */
-export type JobResult = { ok: true; value: unknown } | { ok: false; message: string };
+/** A job's outcome: the answer, or the message of a mistake in the request's data, or that it was cancelled. */
+export type JobResult = { ok: true; value: unknown } | { ok: false; message: string } | { ok: false; cancelled: true; message: string };
 
 /** What `generate` answers (the text also went piece by piece to the job's port, when it had one). */
 export interface Generated {
@@ -63,10 +68,19 @@ function promptTokens(model: LoadedModel, prompt: string): number {
   return tokenizer ? tokenizer.encode(prompt).length : [...prompt].length;
 }
 
-function generate(model: LoadedModel, request: GenerateRequest, port: MessagePort | undefined): Generated {
+/** Thrown inside a job once its cancel flag is set; `run` answers it as cancelled. */
+class Cancelled extends Error {}
+
+function checkCancel(job: Job): void {
+  if (job.cancel && Atomics.load(job.cancel, 0) !== 0) throw new Cancelled('cancelled');
+}
+
+function generate(job: Extract<Job, { kind: 'generate' }>, model: LoadedModel): Generated {
+  const { request, port } = job;
   const pieces: string[] = [];
   try {
     model.generate!(request, (text) => {
+      checkCancel(job); // the client has gone: stop sampling
       pieces.push(text);
       port?.postMessage({ text } satisfies StreamMessage);
     });
@@ -77,9 +91,13 @@ function generate(model: LoadedModel, request: GenerateRequest, port: MessagePor
   return { text: pieces.join(''), promptTokens: promptTokens(model, request.prompt), completionTokens: pieces.length };
 }
 
-function translate(model: LoadedModel, sentences: readonly string[], request: TranslateRequest): unknown[] {
+function translate(job: Extract<Job, { kind: 'translate' }>, model: LoadedModel): unknown[] {
+  const { sentences, request } = job;
   const out: unknown[] = [];
-  for (let i = 0; i < sentences.length; i += TRANSLATE_CHUNK) out.push(...model.translate!(sentences.slice(i, i + TRANSLATE_CHUNK), request));
+  for (let i = 0; i < sentences.length; i += TRANSLATE_CHUNK) {
+    checkCancel(job);
+    out.push(...model.translate!(sentences.slice(i, i + TRANSLATE_CHUNK), request));
+  }
   return out;
 }
 
@@ -93,7 +111,7 @@ function answer(job: Job): unknown {
       return { suggestions, ms: Number((performance.now() - t0).toFixed(3)) };
     }
     case 'translate':
-      return translate(model, job.sentences, job.request);
+      return translate(job, model);
     case 'annotate': {
       const source = new MemorySource({ [job.field]: job.text });
       return annotationJson(model.annotate!(source, job.field, job.saliency));
@@ -101,7 +119,7 @@ function answer(job: Job): unknown {
     case 'explain':
       return model.explain!(job.input);
     case 'generate':
-      return generate(model, job.request, job.port);
+      return generate(job, model);
   }
 }
 
@@ -114,8 +132,10 @@ function answer(job: Job): unknown {
  */
 export default async function run(job: Job): Promise<JobResult> {
   try {
+    checkCancel(job);
     return { ok: true, value: answer(job) };
   } catch (err) {
+    if (err instanceof Cancelled) return { ok: false, cancelled: true, message: 'the client closed the request' };
     if (err instanceof SeqlabError) return { ok: false, message: err.message.split('\n')[0] };
     throw err;
   } finally {

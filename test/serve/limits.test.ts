@@ -1,7 +1,8 @@
 /**
  * The server under load and at its edges, as real child processes: inference runs off the event
  * loop (a long translation does not hold up a suggestion), a full queue is a 429, a slow job a
- * 504, SIGTERM finishes the requests in flight and exits 0, and bad start-up input is one
+ * 504 (its worker replaced), a client that goes away cancels its job without stopping the
+ * worker, SIGTERM finishes the requests in flight and exits 0, and bad start-up input is one
  * `seqlab: error:` line with exit 2.
  */
 import { cpSync, writeFileSync } from 'node:fs';
@@ -58,10 +59,35 @@ describe('seqlab serve: worker pool, queue, timeout and shutdown', () => {
       let again = await post(server.url, '/v1/suggest', suggestion);
       for (let i = 0; i < 20 && again.status !== 200; i++) again = await post(server.url, '/v1/suggest', suggestion);
       expect(again.status).toBe(200);
+      expect(server.stderr()).toMatch(/worker \d+ replaced one stopped past --timeout/);
     } finally {
       expect(await server.stop()).toBe(0);
     }
   }, 120_000);
+
+  it('cancels a generation whose client went away without stopping its worker', async () => {
+    // 10,000 tokens of the transformer take far longer than the 3 s timeout: had the job gone
+    // on, the timeout would have stopped the one worker and logged its replacement.
+    const server = await serve([model(LM), model('shakespeare-char-transformer'), '--workers', '1', '--timeout', '3']);
+    try {
+      const client = new AbortController();
+      const r = await fetch(`${server.url}/v1/completions`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, signal: client.signal,
+        body: JSON.stringify({ model: 'shakespeare-char-transformer', prompt: 'ROMEO:\n', max_tokens: 10_000, stream: true }),
+      });
+      expect(r.status).toBe(200);
+      const first = await r.body!.getReader().read();
+      expect(new TextDecoder().decode(first.value)).toMatch(/^data: /);
+      client.abort();
+      await sleep(4000);
+      expect((await post(server.url, '/v1/suggest', suggestion)).status).toBe(200);
+      expect(server.stderr()).not.toMatch(/replaced/);
+    } finally {
+      // The aborted fetch leaves undici's next connection open with no request on it; the drain
+      // drops it at once instead of waiting out the 72 s keep-alive timeout (hence this test's limit).
+      expect(await server.stop()).toBe(0);
+    }
+  }, 60_000);
 });
 
 describe('seqlab serve: bad start-up input', () => {

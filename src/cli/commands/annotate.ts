@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { formatBed6 } from '../../data/bed.js';
 import { fileSource } from '../../store/file-store.js';
 import { writeAtomic } from '../../store/files.js';
-import type { Annotation, SaliencyTrack } from '../../tasks/bio/annotate.js';
+import { type Annotation, annotationJson, type SaliencyTrack } from '../../tasks/bio/annotate.js';
 import { loadCheckpoint } from '../../tasks/registry.js';
 import { folder, UsageError, useThreads } from '../run.js';
 
@@ -22,14 +22,6 @@ function classifyTsv(a: Extract<Annotation, { kind: 'classify' }>): string {
 function tagTsv(a: Extract<Annotation, { kind: 'tag' }>): string {
   const head = 'chrom\tstart\tend\tlabel\tscore';
   return [head, ...a.regions.map((r) => [r.chrom, r.start, r.end, r.name, num(r.prob)].join('\t'))].join('\n') + '\n';
-}
-
-/** The JSON answer: classifier rows with `p_<class>` keys, or regions; saliency tracks when computed. */
-export function annotationJson(a: Annotation): Record<string, unknown> {
-  const body = a.kind === 'classify'
-    ? { rows: a.rows.map((r) => ({ id: r.id, label: r.label, ...Object.fromEntries(a.classes.map((c, i) => [`p_${c}`, r.probs[i]])) })) }
-    : { regions: a.regions.map((r) => ({ chrom: r.chrom, start: r.start, end: r.end, label: r.name, score: r.prob })) };
-  return { task: a.kind, classes: a.classes, ...body, ...(a.saliency ? { saliency: a.saliency } : {}) };
 }
 
 /** Saliency as bedGraph: one line per position (0-based, half-open), the importance as the value. */

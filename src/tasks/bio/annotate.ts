@@ -101,3 +101,11 @@ export function annotateTag(ctx: PredictContext, input: AnnotateInput, classes: 
   }
   return out;
 }
+
+/** The JSON answer: classifier rows with `p_<class>` keys, or regions; saliency tracks when computed. */
+export function annotationJson(a: Annotation): Record<string, unknown> {
+  const body = a.kind === 'classify'
+    ? { rows: a.rows.map((r) => ({ id: r.id, label: r.label, ...Object.fromEntries(a.classes.map((c, i) => [`p_${c}`, r.probs[i]])) })) }
+    : { regions: a.regions.map((r) => ({ chrom: r.chrom, start: r.start, end: r.end, label: r.name, score: r.prob })) };
+  return { task: a.kind, classes: a.classes, ...body, ...(a.saliency ? { saliency: a.saliency } : {}) };
+}
