@@ -3,9 +3,12 @@
  * a mix of suggestions, completions and translations from 8 clients, and samples the server
  * process's resident memory (RSS, worker threads included) every few seconds. Reports RSS at
  * start (ready, idle), after the warm-up, at the end of the load, and the largest drift after the warm-up in
- * percent: a leak shows as a drift that keeps growing with the minutes.
+ * percent: a leak shows as a drift that keeps growing with the minutes. The warm-up is long
+ * because each worker's WebAssembly heap grows over its first minute or two of load, until it
+ * holds the live tensors plus the free blocks that wait between collections (backend/settle.ts);
+ * from then on the blocks are reused and it takes no fresh memory.
  *
- *   npm run bench:serve-soak -- [--minutes 10] [--warmup SECONDS] [--every SECONDS] [--workers 2] [--json]
+ *   npm run bench:serve-soak -- [--minutes 10] [--warmup SECONDS (default: 120, or 30% of a shorter run)] [--every SECONDS] [--workers 2] [--json]
  */
 import { execFileSync } from 'node:child_process';
 import autocannon from 'autocannon';
@@ -27,7 +30,7 @@ const MIX = [
 async function main(): Promise<void> {
   const minutes = Number(flag('--minutes', '10'));
   const total = minutes * 60;
-  const warmup = Number(flag('--warmup', String(Math.min(60, Math.round(total * 0.3)))));
+  const warmup = Number(flag('--warmup', String(Math.min(120, Math.round(total * 0.3)))));
   const every = Number(flag('--every', '5'));
   const workers = flag('--workers', '2');
   const server = await startServe(['--workers', workers, '--queue', '1024']);

@@ -38,6 +38,12 @@ export interface GemmArgs {
   accumulate: boolean;
 }
 
+/** How `afterStep` paces collections. */
+export interface SettleOptions {
+  /** Most bytes of tensor memory handed out between two collections (default: settle.ts's SETTLE_MAX_BYTES). */
+  maxBytes?: number;
+}
+
 export interface Backend {
   readonly name: string;
 
@@ -161,8 +167,10 @@ export interface Backend {
    * Called by training loops between steps, once a step's tensors are unreachable: a backend
    * whose memory the garbage collector would hand back late reclaims it here (the wasm heap:
    * settle.ts). Resolves after asking; yield to the event loop after it, as finalizers run then.
+   * `maxBytes` caps the tensor memory handed out between two collections (a long-lived server
+   * trades a few more collections for a smaller, steadier heap).
    */
-  afterStep(): Promise<void>;
+  afterStep(options?: SettleOptions): Promise<void>;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { SettleOptions } from './backend.js';
 import type { HeapStats } from './wasm/heap.js';
 
 /**
@@ -29,6 +30,11 @@ import type { HeapStats } from './wasm/heap.js';
  * (`node --expose-gc`, or bin/seqlab.js, which turns the flag on and takes `gc` from a new
  * context): a library sets no engine flags of its own process. Without one (browsers, a host
  * that did not expose it) it does nothing and the collector keeps its own pace.
+ *
+ * The heap so grows to about the live tensors plus the bar (up to SETTLE_MAX_BYTES of free
+ * blocks), and WebAssembly memory never shrinks. A caller that lives long and holds several
+ * heaps (the server's workers, serve/worker.ts) passes a smaller `maxBytes`: more collections,
+ * a smaller heap that reaches its size sooner.
  */
 
 /** Least bytes allocated between two collections. */
@@ -45,19 +51,19 @@ const SETTLE_TIMES = 7;
  * allocated since it last asked (so each backend instance keeps its own bar). See the file
  * comment. Resolves after asking (or deciding not to); yield after it.
  */
-export function settler(stats: () => HeapStats): () => Promise<void> {
+export function settler(stats: () => HeapStats): (options?: SettleOptions) => Promise<void> {
   let allocatedAtLast = 0;
   let allocatedAtStep = 0;
   let bar = SETTLE_BYTES;
   const times: number[] = [];
-  return async () => {
+  return async (options = {}) => {
     const collect = (globalThis as { gc?: unknown }).gc;
     if (typeof collect !== 'function') return;
     const { allocatedBytes, liveBytes, highWaterBytes } = stats();
     const stepBytes = allocatedBytes - allocatedAtStep;
     allocatedAtStep = allocatedBytes;
     const full = liveBytes + stepBytes > highWaterBytes;
-    if (!full && allocatedBytes - allocatedAtLast < bar) return;
+    if (!full && allocatedBytes - allocatedAtLast < Math.min(bar, options.maxBytes ?? SETTLE_MAX_BYTES)) return;
     allocatedAtLast = allocatedBytes;
     const t0 = performance.now();
     collect();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backend } from '../../src/backend/index.js';
-import { SETTLE_BYTES } from '../../src/backend/settle.js';
+import { SETTLE_BYTES, SETTLE_MAX_BYTES } from '../../src/backend/settle.js';
 import type { WasmBackend } from '../../src/backend/wasm/index.js';
 
 /**
@@ -43,6 +43,35 @@ describe('afterStep', () => {
       const reserved = stats().reservedBytes;
       drop();
       expect(stats().reservedBytes).toBe(reserved);
+    } finally {
+      globalThis.gc = gc;
+    }
+  });
+
+  it.runIf(typeof w.heapStats === 'function')('collects once maxBytes were handed out, however slow collecting is', async () => {
+    const gc = globalThis.gc;
+    let asked = 0;
+    // Collections that take 50 ms raise the bar from SETTLE_BYTES to SETTLE_MAX_BYTES.
+    globalThis.gc = (() => {
+      asked++;
+      gc!();
+      const until = performance.now() + 50;
+      while (performance.now() < until) { /* a slow collection */ }
+    }) as NodeJS.GCFunction;
+    const drop = (bytes: number): void => void backend().alloc(bytes / 4).fill(1);
+    try {
+      for (let i = 0; i < 7; i++) { // enough slow collections to be the median the bar follows
+        drop(SETTLE_MAX_BYTES + 1024);
+        await backend().afterStep();
+        await new Promise((resolve) => setTimeout(resolve, 1)); // the blocks come back
+      }
+      expect(asked).toBe(7);
+      asked = 0;
+      drop(SETTLE_BYTES * 1.5);
+      await backend().afterStep();
+      expect(asked).toBe(0); // past SETTLE_BYTES, under the raised bar
+      await backend().afterStep({ maxBytes: SETTLE_BYTES });
+      expect(asked).toBe(1); // the cap asks at once
     } finally {
       globalThis.gc = gc;
     }

@@ -211,5 +211,5 @@ export const wasmBackend: Backend = {
   adamStep: (p, g, m, v, step) => lazy().adamStep(p, g, m, v, step),
   allocationMark: () => lazy().allocationMark(),
   release: (data, mark) => lazy().release(data, mark),
-  afterStep: () => lazy().afterStep(),
+  afterStep: (options) => lazy().afterStep(options),
 };
