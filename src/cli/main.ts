@@ -16,7 +16,7 @@ import { registerCompare } from './commands/compare.js';
 import { registerExport } from './commands/export.js';
 import { registerServe } from './commands/serve.js';
 import { SEQLAB_VERSION } from '../store/checkpoint.js';
-import { debugRequested, reportError } from './run.js';
+import { debugRequested, reportError, UsageError } from './run.js';
 
 export function buildProgram(): Command {
   const program = new Command('seqlab')
@@ -48,6 +48,7 @@ export function buildProgram(): Command {
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
+  if (argv.length === 0) return reportError(new UsageError('no command given; seqlab --help lists the commands'), false);
   try {
     await buildProgram().parseAsync([...argv], { from: 'user' });
     return 0;

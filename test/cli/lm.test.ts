@@ -121,6 +121,27 @@ describe('the bundled demo model', () => {
   });
 });
 
+describe('the command line itself', () => {
+  it('no command is one error line and exit 2', () => {
+    expectUsageError(seqlab(), /no command given/);
+  });
+
+  it('generate stops as soon as its reader has gone (`| head`), exit 0', async () => {
+    // 100 million tokens would run for hours: only stopping when stdout closes can end it.
+    const bundled = join(root, 'models', 'shakespeare-char-lstm');
+    const child = spawn(process.execPath, [join(root, 'bin/seqlab.js'), 'generate', bundled, '--prompt', 'ROMEO:', '--length', '100000000'],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    const first = await new Promise<string>((done) => child.stdout.once('data', (b: Buffer) => done(b.toString('utf8'))));
+    expect(first.startsWith('ROMEO:')).toBe(true);
+    child.stdout.destroy(); // as `head` does once it has its lines
+    expect(await exited).toBe(0);
+    expect(stderr).toBe('');
+  }, 60_000);
+});
+
 describe('resume', () => {
   it('20 steps, then 20 more with --resume, equals 40 steps in one go', () => {
     const d = tempDir();

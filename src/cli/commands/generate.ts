@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadCheckpoint } from '../../tasks/registry.js';
 import { folder, numberFlag } from '../run.js';
+import { StdoutClosed, writeStdout } from '../stdout.js';
 
 /** Output is flushed at least this often (ms) and in pieces of at most this many characters. */
 const FLUSH_MS = 50;
@@ -28,15 +29,19 @@ export function registerGenerate(program: Command): void {
       let pending = flags.prompt;
       let last = performance.now();
       const flush = (): void => {
-        process.stdout.write(pending);
+        writeStdout(pending);
         pending = '';
         last = performance.now();
       };
-      loaded.generate!({ prompt: flags.prompt, length, sampling, seed }, (text) => {
-        pending += text;
-        if (pending.length >= FLUSH_CHARS || performance.now() - last >= FLUSH_MS) flush();
-      });
-      pending += '\n';
-      flush();
+      try {
+        loaded.generate!({ prompt: flags.prompt, length, sampling, seed }, (text) => {
+          pending += text;
+          if (pending.length >= FLUSH_CHARS || performance.now() - last >= FLUSH_MS) flush();
+        });
+        pending += '\n';
+        flush();
+      } catch (err) {
+        if (!(err instanceof StdoutClosed)) throw err; // the reader has what it wanted (`| head`): stop
+      }
     });
 }
