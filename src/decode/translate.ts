@@ -20,10 +20,12 @@ export interface TranslateOptions {
   noRepeatNgram: number;
   /** Keep each target token's attention over the source. */
   alignments: boolean;
+  /** Most target tokens whatever the source's length (the model's own limit). */
+  maxTarget: number;
 }
 
 export const defaultTranslateOptions: Readonly<TranslateOptions> = Object.freeze({
-  beam: 5, nbest: 1, lengthPenalty: 0.6, maxLengthA: 1.5, maxLengthB: 10, noRepeatNgram: 0, alignments: false,
+  beam: 5, nbest: 1, lengthPenalty: 0.6, maxLengthA: 1.5, maxLengthB: 10, noRepeatNgram: 0, alignments: false, maxTarget: Infinity,
 });
 
 /** One translation: target tokens (without <eos>), log P, the length-penalised score, and alignments. */
@@ -68,7 +70,7 @@ export function translateBatch(predictor: Seq2SeqPredictor, src: SourceBatch, sp
   const starts = predictor.startBatch(src);
   const found = beamSearchMany(predictor, starts, [] as Float32Array[], rules, (i) => ({
     beam: o.beam, nbest: o.nbest, lengthPenalty: o.beam === 1 ? 0 : o.lengthPenalty, endsCompete: true, keepUnfinished: true,
-    perHypothesis: o.beam, maxSteps: Math.max(1, Math.floor(o.maxLengthA * src.lengths[i] + o.maxLengthB)),
+    perHypothesis: o.beam, maxSteps: Math.max(1, Math.min(o.maxTarget, Math.floor(o.maxLengthA * src.lengths[i] + o.maxLengthB))),
   }));
   return found.map((list) => list.map((f) => ({
     tokens: f.tokens, logp: f.logp, score: f.score,

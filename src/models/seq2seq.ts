@@ -53,6 +53,8 @@ export interface Seq2Seq<E = unknown, D = unknown> extends Module {
   selectState(state: D, rows: readonly number[]): D;
   /** Attention weights over the source of the last `step` [n, S] (averaged over heads), for alignments. */
   lastAttention(state: D): Tensor | null;
+  /** Most source positions, and target positions, the model has (a Transformer's position table); absent: no limit. */
+  readonly maxPositions?: number;
 }
 
 /** The padding mask [B, T] of a batch: 1 at positions ≥ lengths[b]. */

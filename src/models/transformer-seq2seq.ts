@@ -231,6 +231,10 @@ export class TransformerSeq2Seq extends Module implements Seq2Seq<TransformerEnc
     return { logits: reshape(logits, [n, this.config.targetVocab]), state: { caches, t: state.t + 1 } };
   }
 
+  get maxPositions(): number {
+    return this.config.maxLength;
+  }
+
   selectRows(encoding: TransformerEncoding, rows: readonly number[]): TransformerEncoding {
     return { memory: pickRows(encoding.memory, rows), padding: pickRows(encoding.padding, rows) };
   }

@@ -114,6 +114,8 @@ export interface TranslationResult {
   score: number;
   nbest: { translation: string; score: number }[];
   alignment?: { source: string[]; target: string[]; weights: number[][] };
+  /** Set when the source was longer than the model's positions: its tokens, and how many were translated. */
+  truncated?: { tokens: number; kept: number };
 }
 
 /** The names of the capabilities, for messages. */

@@ -29,6 +29,23 @@ describe('the bundled German-to-English model', () => {
     expect(lines[3].toLowerCase()).toMatch(/\bcoffee\b/);
   });
 
+  it('cuts a line past its 256 positions and says so, translating every other line in full', () => {
+    const long = Array.from({ length: 400 }, (_, i) => (i % 2 ? 'hund' : 'katze')).join(' ');
+    const r = translate([], `Ein Hund läuft durch das Gras.\n${long}\nEine Frau trinkt Kaffee.\n`);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0].toLowerCase()).toMatch(/\bdog\b/);
+    expect(lines[1].length).toBeGreaterThan(0);
+    expect(lines[2].toLowerCase()).toMatch(/\bcoffee\b/);
+    expect(r.stderr.trim()).toMatch(/^seqlab: warning: line 2: \d+ source tokens, past the model's 256; translated the first 256$/);
+    const json = translate(['--json'], `${long}\n`);
+    expect(json.code, json.stderr).toBe(0);
+    const t = JSON.parse(json.stdout).truncated;
+    expect(t.kept).toBe(256);
+    expect(t.tokens).toBeGreaterThan(256);
+  });
+
   it('--json --alignments: the attention of each target token over the source tokens sums to 1', () => {
     const r = translate(['--json', '--alignments', '--beam', '3'], 'Ein kleines Mädchen lacht.\n');
     expect(r.code, r.stderr).toBe(0);

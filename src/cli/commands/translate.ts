@@ -25,8 +25,14 @@ export function registerTranslate(program: Command): void {
       const request = { beam, nbest, alignments: flags.alignments === true };
       const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
       let pending: string[] = [];
+      let done = 0; // lines translated so far
       const flush = (): void => {
         for (const r of loaded.translate!(pending, request)) {
+          done++;
+          if (r.truncated) {
+            process.stderr.write(`seqlab: warning: line ${done}: ${r.truncated.tokens} source tokens, past the model's ${r.truncated.kept}; `
+              + `translated the first ${r.truncated.kept}\n`);
+          }
           process.stdout.write(flags.json ? `${JSON.stringify(r)}\n` : `${r.translation.replace(/\n/g, ' ')}\n`);
         }
         pending = [];

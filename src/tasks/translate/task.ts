@@ -79,6 +79,7 @@ function load(stored: StoredConfig, store: CheckpointStore): LoadedModel {
       return found.map((list) => ({
         translation: list[0].text, score: list[0].score, nbest: list.map((t) => ({ translation: t.text, score: t.score })),
         ...(request.alignments && list[0].attention ? { alignment: { source: list[0].sourceTokens, target: list[0].targetTokens, weights: list[0].attention } } : {}),
+        ...(list[0].truncated ? { truncated: list[0].truncated } : {}),
       }));
     },
     explain: (input: string) => explainTranslation(net, ctx, stored as unknown as Record<string, unknown>, input),
