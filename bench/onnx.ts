@@ -15,6 +15,7 @@
  * Median and p90 over the calls after a warm-up; ratio = seqlab median / onnxruntime median.
  */
 import * as ort from 'onnxruntime-node';
+import { flag } from './args.js';
 import { LmPredictor } from '../src/decode/lm-predictor.js';
 import { buildOnnx } from '../src/export/onnx/index.js';
 import { defaultSequenceNetConfig, SequenceNet, type SequenceNetConfig } from '../src/models/sequence-net.js';
@@ -26,12 +27,8 @@ import { noGrad, Rng } from '../src/tensor/index.js';
 import { loadModelBytes } from '../src/train/checkpoint.js';
 
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const TOKENS = flag('tokens', 100);
-const CALLS = flag('calls', 200);
+const TOKENS = Number(flag('--tokens', '100'));
+const CALLS = Number(flag('--calls', '200'));
 const WARMUP = 3;
 const PROMPT = 'ROMEO:\n';
 

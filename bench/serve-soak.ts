@@ -12,7 +12,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import autocannon from 'autocannon';
-import { flag, LM, MT, startServe } from './serve.js';
+import { flag } from './args.js';
+import { LM, MT, startServe } from './serve.js';
 
 /** Resident memory of a process in MiB (Linux: /proc; elsewhere: ps). */
 function rssMiB(pid: number): number {

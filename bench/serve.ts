@@ -12,17 +12,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
+import { flag } from './args.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const LM = 'shakespeare-char-lstm';
 export const MT = 'multi30k-de-en-rnn-attention';
-
-/** A value of `--name VALUE` in argv, or the default. */
-export function flag(name: string, fallback: string): string {
-  const args = process.argv.slice(2);
-  const i = args.indexOf(name);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-}
 
 export interface BenchServer {
   url: string;

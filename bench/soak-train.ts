@@ -16,16 +16,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { flag } from './args.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 interface Options { steps: number; warmup: number; evalEvery: number; preset: string; sampleMs: number; json: boolean }
 
 function options(argv: readonly string[]): Options {
-  const value = (flag: string, fallback: string): string => {
-    const i = argv.indexOf(flag);
-    return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
-  };
+  const value = (name: string, fallback: string): string => flag(name, fallback, argv);
   return {
     steps: Number(value('--steps', '20000')),
     warmup: Number(value('--warmup', '2000')),
