@@ -7,9 +7,14 @@
  * run with the same seed and steps (weights, best model, optimizer state, metrics but for the
  * wall-clock seconds).
  *
- * Delays are seeded and scaled by the start-up time and step time measured in the uninterrupted
- * run, so some kills land while Node starts or the data loads, most while training, a few
- * inside a checkpoint save (resume-point.test.ts crashes the run between every two writes).
+ * Kill moments are seeded. About one run in five is killed while Node starts or the data loads
+ * (a delay drawn within the start-up time measured in the uninterrupted run, cut short by the
+ * first logged evaluation if training began sooner). The others are
+ * killed a few evaluations into training: after the run has logged its k-th evaluation (k drawn
+ * from 1 to 6) and a further delay of up to a few steps, so some land inside a checkpoint save
+ * (resume-point.test.ts crashes the run between every two writes). Counting logged evaluations,
+ * not seconds, keeps each kill's progress bounded however fast or loaded the machine is (vitest
+ * runs other files beside this one), so the run cannot finish before its kills are spent.
  * Steps lost per kill are counted from the last evaluation the killed run logged (it logs each
  * one just before saving it) to the step it resumed from: a lower bound of the work lost, which
  * can be up to EVAL_EVERY − 1 steps more (updates after that line that no checkpoint held).
@@ -62,10 +67,23 @@ describe('SIGKILL at random moments, then --resume', () => {
       lastFrom = from;
       const child = startSeqlab([...tinyTrainArgs(text, out, STEPS, EVAL_EVERY), ...(runs++ > 0 ? ['--resume'] : [])]);
       const killing = lost.length < KILLS;
-      const delay = 1000 * (startup * (0.85 + 0.4 * random()) + random() * 30 * stepSeconds);
-      const timer = killing ? setTimeout(() => child.kill('SIGKILL'), delay) : undefined;
+      const duringStartup = random() < 0.2;
+      const evaluations = 1 + Math.floor(random() * 6);
+      const delay = 1000 * (duringStartup ? 0.9 * startup * random() : random() * 4 * stepSeconds);
+      // A start-up kill fires at its delay, or at the first logged evaluation if training began sooner.
+      const spawned = performance.now();
+      let armed: number | undefined = duringStartup ? spawned : undefined; // when the delay starts counting
+      const watch = setInterval(() => {
+        if (!killing) return;
+        const logged = loggedSteps(child.stderr()).length;
+        if (armed === undefined && logged >= evaluations) armed = performance.now();
+        if ((armed !== undefined && performance.now() - armed >= delay) || (duringStartup && logged > 0)) {
+          clearInterval(watch);
+          child.kill('SIGKILL');
+        }
+      }, 2);
       const r = await child.done;
-      clearTimeout(timer);
+      clearInterval(watch);
       if (r.signal !== 'SIGKILL') {
         expect(r.code, r.stderr).toBe(0);
         break;
