@@ -44,6 +44,7 @@ export function recurrenceScratchBytes(kind: i32, batch: i32, steps: i32, hidden
   if (!backward) {
     let bytes = 2 * bh + floats(batch * gh) + floats(batch * savedWidth(kind) * hidden);
     if (batch > 1) bytes += align(packedABytes(batch, hidden)) + align(packedBBytes(gh, hidden));
+    else bytes += align(gemvPackedBytes(gh, hidden));
     return bytes;
   }
   let step = 4 * bh + floats(batch * gh);
@@ -246,6 +247,10 @@ function sigmoidLanes(x: v128): v128 {
   // W_hhᵀ [H, G·H] in GEMM panels: packed once for every step, or already (recurrencePackWhh).
   const pb = packed != 0 ? packed : pa + align(packedABytes(batch, hidden));
   if (batch > 1 && packed == 0) packB(wHh, hidden, gh, true, pb);
+  // Batch 1: W_hh in gemvPack's groups (the same sums as gemvRows, read faster), packed here
+  // once for every step when the caller has not kept it and more than one step will read it.
+  const pv = packed != 0 ? packed : (batch == 1 && steps > 1 ? pa : 0);
+  if (batch == 1 && packed == 0 && steps > 1) gemvPack(wHh, gh, hidden, pv);
   for (let k = 0; k < steps; k++) {
     const t = reverse ? steps - 1 - k : k;
     previousState(kind, batch, steps, hidden, k, reverse, h0, c0, states, hBuf, cBuf);
@@ -253,8 +258,8 @@ function sigmoidLanes(x: v128): v128 {
     if (batch > 1) {
       packA(hBuf, batch, hidden, false, pa);
       packedProduct(pa, pb, hh, batch, gh, hidden, false);
-    } else if (packed != 0) {
-      gemvPacked(packed, gh, hidden, hBuf, hh, false);
+    } else if (pv != 0) {
+      gemvPacked(pv, gh, hidden, hBuf, hh, false);
     } else {
       gemvRows(wHh, gh, hidden, hBuf, hh, false);
     }
@@ -271,8 +276,8 @@ function sigmoidLanes(x: v128): v128 {
  * One direction of a recurrent layer over whole sequences (shapes in src/backend/recurrence.ts).
  * bHh, c0 and lengths may be 0 (none). Fills out, states and saved (0: none kept, inference).
  * packed: W_hh already packed by recurrencePackWhh for this batch size (callers that step one
- * token at a time keep it between calls), or 0: then batch > 1 packs it here and batch 1 reads
- * W_hh in place.
+ * token at a time keep it between calls), or 0: then it is packed here, except at batch 1 for a
+ * single step, which reads W_hh in place.
  */
 export function recurrenceForward(kind: i32, batch: i32, steps: i32, hidden: i32, xProj: usize, wHh: usize,
   bHh: usize, h0: usize, c0: usize, lengths: usize, reverse: bool, out: usize, states: usize, saved: usize,

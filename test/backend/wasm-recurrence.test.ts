@@ -79,6 +79,31 @@ describe.each(variants)('wasm recurrence kernels, %s build', (variant) => {
     });
   }
 
+  it('batch 1: one call over T steps (W_hh packed for the call) equals T one-step calls (W_hh read in place), bitwise', () => {
+    for (const kind of KINDS) {
+      for (const hidden of [13, 16]) {
+        const rng = new Rng(310 + hidden);
+        const whole = recurrenceArgs(w, rng, kind, { batch: 1, steps: 6, hidden, lengths: null, reverse: false, scale: 2,
+          optional: true, placement: 'heap' });
+        w.recurrenceForward({ ...whole, saved: null });
+        const S = kind === 'lstm' ? 2 : 1;
+        const GH = whole.wHh.length / hidden;
+        let h0 = whole.h0;
+        let c0 = whole.c0;
+        for (let t = 0; t < 6; t++) {
+          const one = { ...whole, steps: 1, xProj: whole.xProj.slice(t * GH, (t + 1) * GH), h0, c0, saved: null,
+            out: new Float32Array(hidden), states: new Float32Array(S * hidden) };
+          w.recurrenceForward(one);
+          const label = `${kind} hidden ${hidden} step ${t}`;
+          expect(Array.from(one.out), label).toEqual(Array.from(whole.out.subarray(t * hidden, (t + 1) * hidden)));
+          expect(Array.from(one.states), label).toEqual(Array.from(whole.states.subarray(t * S * hidden, (t + 1) * S * hidden)));
+          h0 = one.states.slice(0, hidden);
+          c0 = S > 1 ? one.states.slice(hidden, 2 * hidden) : null;
+        }
+      }
+    }
+  });
+
   it('hands calls with too-short operands to the reference, which writes nothing past their end', () => {
     const rng = new Rng(5);
     const args = recurrenceArgs(w, rng, 'lstm', { batch: 2, steps: 3, hidden: 5, lengths: null, reverse: false, scale: 1,
