@@ -1,4 +1,5 @@
 import { SeqlabError } from '../errors.js';
+import { tracing } from '../inspect/trace.js';
 import type { Dropout, Embedding, Linear } from '../nn/layers.js';
 import { LayerNorm } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
@@ -6,11 +7,14 @@ import { causalMask } from '../nn/multihead.js';
 import { LearnedPositionalEncoding } from '../nn/positional.js';
 import { type AttentionCache, TransformerEncoderLayer } from '../nn/transformer.js';
 import { concat } from '../ops/shape-ops.js';
+import { isExplicit } from '../tensor/autograd.js';
 import type { Rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { StepOptions } from './causal-lm.js';
 import type { LmConfig } from './lm-config.js';
 import { checkIds, inputParts, outputLogits, outputParts } from './lm-parts.js';
 import { pick } from './recurrent-lm.js';
+import { transformerStep } from './transformer-step.js';
 
 /** The transformer's state: each layer's attention cache (keys and values [B, H, S, Dh] so far). */
 export interface TransformerState {
@@ -66,8 +70,14 @@ export class TransformerLm extends Module {
     return { logits: outputLogits(this.drop.forward(this.norm.forward(h)), this), state: { caches } };
   }
 
-  step(tokens: readonly number[], state: TransformerState | undefined): { logits: Tensor; state: TransformerState } {
-    return this.forward(tokens, tokens.length, 1, state);
+  /**
+   * One token per sequence through the lean kernel path (transformer-step.ts); `forward` runs
+   * instead in explicit mode, while tracing (explain reads the traced weights) and where dropout
+   * is live (training).
+   */
+  step(tokens: readonly number[], state: TransformerState | undefined, options: StepOptions = {}): { logits: Tensor; state: TransformerState } {
+    if (isExplicit() || tracing() || (this.training && this.config.dropout > 0)) return this.forward(tokens, tokens.length, 1, state);
+    return transformerStep(this, tokens, state ?? {}, options);
   }
 
   /** Caches stacked along the batch axis (axis 0 of [B, H, S, Dh]); all must hold the same length. */
