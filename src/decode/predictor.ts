@@ -24,10 +24,14 @@ export interface Predictor<S = unknown> extends Stepper<S> {
 
 /** log softmax in float64 (the decoders sum many log-probabilities). */
 export function logSoftmax64(logits: ArrayLike<number>): Float64Array {
+  const n = logits.length;
   let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]);
+  for (let i = 0; i < n; i++) if (logits[i] > max || Number.isNaN(logits[i])) max = logits[i];
   let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
+  for (let i = 0; i < n; i++) sum += Math.exp(logits[i] - max);
   const lse = max + Math.log(sum);
-  return Float64Array.from(logits, (v) => v - lse);
+  // A plain loop: Float64Array.from with a map function runs the iterator protocol per element.
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = logits[i] - lse;
+  return out;
 }

@@ -248,19 +248,31 @@ function decode(bytes: Uint8Array, start: number, e: Entry): Float32Array {
     return out;
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset + start, e.end - e.begin);
-  const bits = new Uint32Array(1);
-  const asFloat = new Float32Array(bits.buffer);
-  for (let i = 0; i < count; i++) {
-    switch (e.dtype) {
-      case 'F32': out[i] = view.getFloat32(4 * i, true); break;
-      case 'F64': out[i] = view.getFloat64(8 * i, true); break;
-      case 'F16': out[i] = halfToFloat(view.getUint16(2 * i, true)); break;
-      default: // BF16 is the top half of a float32.
-        bits[0] = view.getUint16(2 * i, true) << 16;
-        out[i] = asFloat[0];
+  switch (e.dtype) {
+    case 'F32': for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, true); break;
+    case 'F64': for (let i = 0; i < count; i++) out[i] = view.getFloat64(8 * i, true); break;
+    case 'F16': {
+      const table = halfTable();
+      for (let i = 0; i < count; i++) out[i] = table[view.getUint16(2 * i, true)];
+      break;
+    }
+    default: { // BF16 is the top half of a float32.
+      const bits = new Uint32Array(out.buffer);
+      for (let i = 0; i < count; i++) bits[i] = view.getUint16(2 * i, true) << 16;
     }
   }
   return out;
+}
+
+let halfValues: Float32Array | null = null;
+
+/** Every half-precision value by its bits (256 KiB, made once): a lookup per weight instead of a power. */
+function halfTable(): Float32Array {
+  if (!halfValues) {
+    halfValues = new Float32Array(1 << 16);
+    for (let h = 0; h < 1 << 16; h++) halfValues[h] = halfToFloat(h);
+  }
+  return halfValues;
 }
 
 /**
