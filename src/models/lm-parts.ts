@@ -4,6 +4,7 @@
  */
 import { SeqlabError } from '../errors.js';
 import { Dropout, Embedding, Linear } from '../nn/layers.js';
+import { linearRows } from '../ops/linear.js';
 import { matmul } from '../ops/matmul.js';
 import type { Rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -34,6 +35,17 @@ export function outputParts(c: LmConfig, width: number, rng: Rng): { proj: Linea
 export function outputLogits(h: Tensor, parts: OutputParts): Tensor {
   const x = parts.proj ? parts.proj.forward(h) : h; // [B, T, E] when tied
   return parts.head ? parts.head.forward(x) : matmul(x, parts.embedding.weight, true); // [B, T, C]
+}
+
+/**
+ * The output layer on plain rows, for the one-token steps: h [n, W] → logits [n, C], through
+ * `proj` and the head, or [n, E]·[V, E]ᵀ with the embedding when tied; into `into` when given.
+ */
+export function outputLogitRows(h: Float32Array, n: number, parts: OutputParts, into?: Float32Array): Float32Array {
+  const x = parts.proj ? parts.proj.rows(h, n) : h;
+  if (parts.head) return parts.head.rows(x, n, into);
+  const [V, E] = parts.embedding.weight.shape;
+  return linearRows(x, n, parts.embedding.weight.data, V, E, null, into);
 }
 
 /** Checks ids fill [B, T]. */

@@ -16,12 +16,12 @@
 import { backend, type CellKind } from '../backend/index.js';
 import { stateCount } from '../backend/recurrence.js';
 import { SeqlabError } from '../errors.js';
-import type { Linear } from '../nn/layers.js';
 import { linearRows } from '../ops/linear.js';
 import type { Gru, Lstm, Rnn } from '../nn/recurrent.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { StepOptions } from './causal-lm.js';
 import { outputClasses } from './lm-config.js';
+import { outputLogitRows } from './lm-parts.js';
 import type { RecurrentLm, RecurrentState } from './recurrent-lm.js';
 
 /** One layer's parameters, in PyTorch's layout. */
@@ -86,12 +86,6 @@ function stepLayers(rnn: Rnn | Gru | Lstm): StepLayer[] {
   }));
   layersOf.set(rnn, layers);
   return layers;
-}
-
-/** out [rows, out] = x·Wᵀ + b through one of the model's Linear layers (into `y` when given). */
-function throughLinear(x: Float32Array, rows: number, layer: Linear, y?: Float32Array): Float32Array {
-  const [outF, inF] = layer.weight.shape;
-  return linearRows(x, rows, layer.weight.data, outF, inF, layer.bias?.data ?? null, y);
 }
 
 /** A tensor's version, −1 for an absent one: what a cache records of what it was made from. */
@@ -211,12 +205,8 @@ export function recurrentStep(model: RecurrentLm, tokens: readonly number[], sta
     }
     x = out;
   });
-  const top = model.proj ? throughLinear(x, n, model.proj) : x;
   const C = outputClasses(model.config);
-  const into = reuse ? (scratch.logits ??= backend().alloc(n * C)) : undefined;
-  // Untied: the head; tied: the embedding as the output matrix, [n, E]·[V, E]ᵀ.
-  const logits = model.head ? throughLinear(top, n, model.head, into)
-    : linearRows(top, n, model.embedding.weight.data, V, model.config.embedDim, null, into);
+  const logits = outputLogitRows(x, n, model, reuse ? (scratch.logits ??= backend().alloc(n * C)) : undefined);
   const op = 'recurrent_step';
   return {
     logits: new Tensor(logits, [n, 1, C], { op }),

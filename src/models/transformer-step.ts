@@ -15,12 +15,13 @@
  */
 import { backend, headMajor, interleavedHeads } from '../backend/index.js';
 import { SeqlabError } from '../errors.js';
-import type { LayerNorm, Linear } from '../nn/layers.js';
+import type { LayerNorm } from '../nn/layers.js';
 import type { AttentionCache, TransformerEncoderLayer } from '../nn/transformer.js';
 import { linearRows } from '../ops/linear.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { StepOptions } from './causal-lm.js';
 import { outputClasses } from './lm-config.js';
+import { outputLogitRows } from './lm-parts.js';
 import type { TransformerLm, TransformerState } from './transformer-lm.js';
 
 /** Buffers reused from call to call at one batch size (nothing returned lives in them but `logits` with `reuse`). */
@@ -57,12 +58,6 @@ function stepScratch(model: TransformerLm, n: number): StepScratch {
 /** y [n, E] = LN(x) with the norm's weight, bias and eps (the layerNorm kernel, as LayerNorm.forward runs it). */
 function normRows(norm: LayerNorm, x: Float32Array, n: number, s: StepScratch, y: Float32Array): void {
   backend().layerNorm(x, n, norm.dim, norm.weight.data, norm.bias.data, norm.eps, y, s.mean, s.rstd);
-}
-
-/** y [rows, out] = x·Wᵀ + b through one of the model's Linear layers. */
-function throughLinear(x: Float32Array, rows: number, layer: Linear, y?: Float32Array): Float32Array {
-  const [outF, inF] = layer.weight.shape;
-  return linearRows(x, rows, layer.weight.data, outF, inF, layer.bias?.data ?? null, y);
 }
 
 /** x += d, elementwise in float32 (as the `add` kernel rounds). */
@@ -103,16 +98,16 @@ function attentionBlock(layer: TransformerEncoderLayer, cache: AttentionCache, n
     kAt: headMajor(H, keys, Dh), v: v.data, vAt: headMajor(H, keys, Dh), scale: 1 / Math.sqrt(Dh), causal: true,
     keyPadding: null, weights: s.weights.subarray(0, n * H * keys), out: s.heads,
   });
-  throughLinear(s.heads, n, attn.out_proj, s.sub);
+  attn.out_proj.rows(s.heads, n, s.sub);
   addInto(s.x, s.sub);
 }
 
 /** Pre-norm feed-forward block: s.x += W₂·GELU(W₁·LN₂(x) + b₁) + b₂. */
 function feedForwardBlock(layer: TransformerEncoderLayer, n: number, s: StepScratch): void {
   normRows(layer.norm2, s.x, n, s, s.y);
-  throughLinear(s.y, n, layer.linear1, s.ff);
+  layer.linear1.rows(s.y, n, s.ff);
   backend().unary(layer.config.activation === 'gelu' ? 'gelu' : 'relu', s.ff, s.act);
-  throughLinear(s.act, n, layer.linear2, s.sub);
+  layer.linear2.rows(s.act, n, s.sub);
   addInto(s.x, s.sub);
 }
 
@@ -148,10 +143,7 @@ export function transformerStep(model: TransformerLm, tokens: readonly number[],
     feedForwardBlock(layer, n, s);
   });
   normRows(model.norm, s.x, n, s, s.y);
-  const top = model.proj ? throughLinear(s.y, n, model.proj) : s.y;
   const C = outputClasses(model.config);
-  const into = options.reuse === true ? (s.logits ??= backend().alloc(n * C)) : undefined;
-  // Untied: the head; tied: the embedding as the output matrix, [n, E]·[V, E]ᵀ.
-  const logits = model.head ? throughLinear(top, n, model.head, into) : linearRows(top, n, emb, V, E, null, into);
+  const logits = outputLogitRows(s.y, n, model, options.reuse === true ? (s.logits ??= backend().alloc(n * C)) : undefined);
   return { logits: new Tensor(logits, [n, 1, C], { op: 'transformer_step' }), state: { caches } };
 }

@@ -2,6 +2,7 @@ import { SeqlabError } from '../errors.js';
 import { conv1d } from '../ops/conv1d.js';
 import { dropout } from '../ops/dropout.js';
 import { embedding, type Indices } from '../ops/index-ops.js';
+import { linearRows } from '../ops/linear.js';
 import { checkMaxPool1dArgs, maxPool1d } from '../ops/max-pool1d.js';
 import type { Rng } from '../tensor/random.js';
 import type { Shape } from '../tensor/shape.js';
@@ -27,6 +28,14 @@ export class Linear extends Module {
 
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
+  }
+
+  /**
+   * The same product on plain rows, with no graph (inference fast paths): x [rows, in] →
+   * y [rows, out] = x·Wᵀ + b, into `y` when given. The same kernel calls as `forward`.
+   */
+  rows(x: Float32Array, rows: number, y?: Float32Array): Float32Array {
+    return linearRows(x, rows, this.weight.data, this.outFeatures, this.inFeatures, this.bias?.data ?? null, y);
   }
 }
 
