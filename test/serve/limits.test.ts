@@ -13,7 +13,11 @@ import { apiError, model, post, serve, seqlabRun } from './helpers.js';
 
 const LM = 'shakespeare-char-lstm';
 const MT = 'multi30k-de-en-rnn-attention';
-/** A translation that keeps a worker busy for seconds: many sentences, a wide beam. */
+/**
+ * A translation that keeps a worker busy: many sentences, a wide beam. About 50–70 ms a sentence
+ * on the 2-core machine of 2026-12-03; the sizes below leave a margin of several times that, so a
+ * faster machine still finds the job running when the test needs it to be.
+ */
 const longTranslation = (n: number): unknown => ({
   model: MT, beam: 8, sentences: Array.from({ length: n }, (_, i) => `ein mann in einem blauen hemd sitzt mit ${i} hunden auf einer bank im park .`),
 });
@@ -24,7 +28,7 @@ describe('seqlab serve: worker pool, queue, timeout and shutdown', () => {
   it('answers a suggestion while a long translation runs, then drains it on SIGTERM and exits 0', async () => {
     const server = await serve([model(LM), model(MT), '--workers', '2']);
     const order: string[] = [];
-    const translation = post(server.url, '/v1/translate', longTranslation(16)).then((a) => (order.push('translate'), a));
+    const translation = post(server.url, '/v1/translate', longTranslation(48)).then((a) => (order.push('translate'), a));
     await sleep(300);
     const suggested = await post(server.url, '/v1/suggest', suggestion).then((a) => (order.push('suggest'), a));
     expect(suggested.status).toBe(200);
@@ -32,12 +36,12 @@ describe('seqlab serve: worker pool, queue, timeout and shutdown', () => {
     expect((await translation).status).toBe(200);
 
     // SIGTERM with a request in flight: it is answered in full, then the process exits 0.
-    const inFlight = post(server.url, '/v1/translate', longTranslation(12));
+    const inFlight = post(server.url, '/v1/translate', longTranslation(32));
     await sleep(300);
     server.child.kill('SIGTERM');
     const answer = await inFlight;
     expect(answer.status).toBe(200);
-    expect(answer.body.translations).toHaveLength(12);
+    expect(answer.body.translations).toHaveLength(32);
     expect(await server.exited).toBe(0);
     expect(server.stderr()).toMatch(/draining/);
     await expect(fetch(`${server.url}/v2/health/live`)).rejects.toThrow();
@@ -46,7 +50,7 @@ describe('seqlab serve: worker pool, queue, timeout and shutdown', () => {
   it('refuses work past a full queue (429) and stops a job past the timeout (504), then recovers', async () => {
     const server = await serve([model(LM), model(MT), '--workers', '1', '--queue', '1', '--timeout', '1.5']);
     try {
-      const slow = post(server.url, '/v1/translate', longTranslation(64)); // runs on the one worker
+      const slow = post(server.url, '/v1/translate', longTranslation(512)); // runs on the one worker until the timeout stops it
       await sleep(200);
       const queued = post(server.url, '/v1/suggest', suggestion); // waits in the queue
       await sleep(100);
@@ -66,14 +70,16 @@ describe('seqlab serve: worker pool, queue, timeout and shutdown', () => {
   }, 120_000);
 
   it('cancels a generation whose client went away without stopping its worker', async () => {
-    // 10,000 tokens of the transformer take far longer than the 3 s timeout: had the job gone
-    // on, the timeout would have stopped the one worker and logged its replacement.
-    const server = await serve([model(LM), model('shakespeare-char-transformer'), '--workers', '1', '--timeout', '3']);
+    // 100,000 tokens of the transformer take far longer than the 3 s timeout (about a minute
+    // on 2026-12-03): had the job gone on, the timeout would have stopped the one worker and logged
+    // its replacement.
+    const server = await serve([model(LM), model('shakespeare-char-transformer'), '--workers', '1', '--timeout', '3',
+      '--max-length', '100000']);
     try {
       const client = new AbortController();
       const r = await fetch(`${server.url}/v1/completions`, {
         method: 'POST', headers: { 'content-type': 'application/json' }, signal: client.signal,
-        body: JSON.stringify({ model: 'shakespeare-char-transformer', prompt: 'ROMEO:\n', max_tokens: 10_000, stream: true }),
+        body: JSON.stringify({ model: 'shakespeare-char-transformer', prompt: 'ROMEO:\n', max_tokens: 100_000, stream: true }),
       });
       expect(r.status).toBe(200);
       const first = await r.body!.getReader().read();
