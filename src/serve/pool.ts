@@ -111,7 +111,10 @@ export class InferencePool {
     } finally {
       options.cancel?.removeEventListener('abort', cancel);
     }
-    if (options.cancel?.aborted) throw new ApiError(499, 'the client closed the request', 'invalid_request_error', null, 'cancelled');
+    // Cancelled in the worker, or answered just as the client went: either way nobody reads it.
+    if (options.cancel?.aborted || (!result.ok && 'cancelled' in result)) {
+      throw new ApiError(499, 'the client closed the request', 'invalid_request_error', null, 'cancelled');
+    }
     if (!result.ok) throw badRequest(param, result.message);
     return result.value;
   }

@@ -151,9 +151,9 @@ export async function startServer(options: ServeOptions, log: (line: string) => 
   };
   const close = (): Promise<void> => (closing ??= (async () => {
     draining = true;
-    const closed = app.close(); // stops accepting; waits for the requests in flight
+    const stopping = app.close(); // stops accepting; waits for the requests in flight
     connections.dropIdle();
-    await closed;
+    await stopping;
     await pool.close();
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
